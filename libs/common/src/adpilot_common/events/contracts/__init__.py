@@ -1,0 +1,1 @@
+"""Event payload models, one module per producing domain. Registered in :mod:`adpilot_common.events.registry`."""

@@ -1,0 +1,30 @@
+"""The event envelope every AdPilot event travels in (see docs/architecture)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventEnvelope(BaseModel):
+    """``id`` doubles as the JetStream ``Nats-Msg-Id`` so republishing the same event is de-duplicated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str = Field(description="The subject, e.g. user.v1.registered")
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    source: str = Field(description="The producing service")
+    org_id: uuid.UUID | None = Field(default=None, description="Tenant; None for platform-level events")
+    correlation_id: str | None = None
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> EventEnvelope:
+        return cls.model_validate_json(raw)

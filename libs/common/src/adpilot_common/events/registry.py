@@ -1,0 +1,49 @@
+"""Subject → payload model registry: the event catalogue other systems read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from adpilot_common.events.contracts.user import UserRegistered
+
+
+@dataclass(frozen=True)
+class EventContract:
+    subject: str
+    model: type[BaseModel]
+    producer: str
+    description: str
+
+    @property
+    def aggregate(self) -> str:
+        return self.subject.split(".")[0]
+
+    @property
+    def major(self) -> int:
+        return int(self.subject.split(".")[1].removeprefix("v"))
+
+
+CONTRACTS: dict[str, EventContract] = {
+    c.subject: c
+    for c in (
+        EventContract("user.v1.registered", UserRegistered, "auth", "A user account was created."),
+    )
+}
+
+
+class UnknownEventTypeError(KeyError):
+    pass
+
+
+def contract_for(subject: str) -> EventContract:
+    try:
+        return CONTRACTS[subject]
+    except KeyError:
+        raise UnknownEventTypeError(subject) from None
+
+
+def json_schemas() -> dict[str, dict[str, object]]:
+    """JSON Schema of every registered payload, keyed by subject (committed as snapshots)."""
+    return {subject: c.model.model_json_schema() for subject, c in sorted(CONTRACTS.items())}

@@ -1,0 +1,103 @@
+"""What a running service holds: DB engine, NATS broker, outbox relay and its event consumers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from faststream.nats import NatsBroker
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adpilot_common.db import asyncpg_dsn, create_engine, create_session_factory
+from adpilot_common.logging import get_logger
+from adpilot_common.messaging.broker import create_broker, ensure_streams
+from adpilot_common.messaging.consumer import EventConsumer, Handler, RetryPolicy, event_consumer
+from adpilot_common.messaging.relay import OutboxRelay
+from adpilot_common.settings import BaseServiceSettings
+
+P = TypeVar("P", bound=BaseModel)
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: BaseServiceSettings, *, uses_database: bool = True) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.engine: AsyncEngine | None = (
+            create_engine(settings.database_url, settings.database_pool_size) if uses_database else None
+        )
+        self.sessions: async_sessionmaker[AsyncSession] | None = (
+            create_session_factory(self.engine) if self.engine is not None else None
+        )
+        self.broker: NatsBroker = create_broker(settings)
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer[BaseModel]] = []
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        s = self.settings
+        return RetryPolicy(max_deliver=s.consumer_max_deliver, delays_s=tuple(s.consumer_retry_delays_s),
+                           ack_wait_s=s.consumer_ack_wait_s)
+
+    def consume(self, subject: str, handler: Handler[P]) -> EventConsumer[P]:
+        """Register an idempotent durable consumer of ``subject`` for this service."""
+        if self.sessions is None:
+            raise RuntimeError(f"{self.service} has no database, so it cannot run inbox-guarded consumers")
+        consumer = event_consumer(self.service, subject, handler, self.sessions, self.retry_policy)
+        consumer.register(self.broker, batch_size=self.settings.consumer_batch_size)
+        self.consumers.append(consumer)  # type: ignore[arg-type]
+        return consumer
+
+    def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self._on_start.append(hook)
+
+    def on_stop(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self._on_stop.append(hook)
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await ensure_streams(self.broker.connection.jetstream())
+        await self.broker.start()
+        if self.sessions is not None:
+            self.relay = OutboxRelay(
+                self.sessions,
+                self.broker.connection.jetstream(),
+                listen_dsn=asyncpg_dsn(self.settings.database_url),
+                batch_size=self.settings.outbox_batch_size,
+                poll_interval_s=self.settings.outbox_poll_interval_s,
+            )
+            self.relay.start()
+        for hook in self._on_start:
+            await hook()
+        log.info("service started", consumers=[c.name for c in self.consumers])
+
+    async def stop(self) -> None:
+        """SIGTERM path: stop relaying, let in-flight handlers finish and ack, then close connections."""
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.broker.stop()
+        for hook in self._on_stop:
+            await hook()
+        if self.engine is not None:
+            await self.engine.dispose()
+        log.info("service stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        if self.engine is not None:
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                checks["database"] = "ok"
+            except Exception as exc:
+                checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            connected = self.broker._connection is not None and self.broker.connection.is_connected
+        except Exception:
+            connected = False
+        checks["nats"] = "ok" if connected else "error: disconnected"
+        return checks

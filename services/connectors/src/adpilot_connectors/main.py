@@ -1,0 +1,10 @@
+from fastapi import FastAPI
+
+from adpilot_common.app import create_service_app
+from adpilot_common.runtime import ServiceRuntime
+from adpilot_connectors.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = ServiceRuntime(settings or Settings())
+    return create_service_app(runtime, title="AdPilot connectors")

@@ -1,0 +1,35 @@
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import SecretStr
+
+from adpilot_common.settings import DEV_SECRET_MARKER, BaseServiceSettings, service_config
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class Settings(BaseServiceSettings):
+    """Environment variables are prefixed GATEWAY_ (e.g. GATEWAY_AUTH_URL)."""
+
+    model_config = service_config("GATEWAY_")
+    service_name: ClassVar[str] = "gateway"
+
+    http_port: int = 8000
+    auth_url: str = "http://127.0.0.1:8001"
+    connectors_url: str = "http://127.0.0.1:8002"
+    ai_copy_url: str = "http://127.0.0.1:8003"
+    metrics_url: str = "http://127.0.0.1:8004"
+    notify_url: str = "http://127.0.0.1:8005"
+    upstream_timeout_s: float = 30.0
+    spa_dir: Path = REPO_ROOT / "web" / "dist"
+    session_secret: SecretStr = SecretStr(f"{DEV_SECRET_MARKER}-gateway-session-secret")
+
+    def upstreams(self) -> dict[str, str]:
+        """Route prefix (``/api/<name>``) → base URL of the service behind it."""
+        return {
+            "auth": self.auth_url,
+            "connectors": self.connectors_url,
+            "ai-copy": self.ai_copy_url,
+            "metrics": self.metrics_url,
+            "notify": self.notify_url,
+        }

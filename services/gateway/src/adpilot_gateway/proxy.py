@@ -1,0 +1,45 @@
+"""Reverse proxy: ``/api/<service>/...`` is forwarded unchanged to that service."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from adpilot_common.problems import Problem
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+     "transfer-encoding", "upgrade", "host", "content-length"}
+)
+
+
+def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> APIRouter:
+    router = APIRouter()
+
+    @router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                      include_in_schema=False)
+    async def forward(service: str, path: str, request: Request) -> Response:
+        base = upstreams.get(service)
+        if base is None:
+            raise Problem(404, detail=f"No API named {service!r}.")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        if request.client is not None:
+            headers["x-forwarded-for"] = request.client.host
+        upstream = client.build_request(
+            request.method, f"{base}/api/{service}/{path}", params=request.query_params,
+            headers=headers, content=request.stream(),
+        )
+        try:
+            response = await client.send(upstream, stream=True)
+        except httpx.TimeoutException:
+            raise Problem(504, detail=f"The {service} service did not answer in time.") from None
+        except httpx.TransportError:
+            raise Problem(502, detail=f"The {service} service is unreachable.") from None
+        out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+        return StreamingResponse(response.aiter_raw(), status_code=response.status_code, headers=out_headers,
+                                 background=BackgroundTask(response.aclose))
+
+    return router

@@ -1,0 +1,194 @@
+/**
+ * Small typed fetch wrapper for the AdPilot gateway API.
+ *
+ * - Same-origin cookies are always sent (`credentials: 'same-origin'`).
+ * - Successful JSON responses are parsed and returned as `T`.
+ * - Error responses are parsed as RFC 9457 problem details
+ *   (`application/problem+json`) and thrown as {@link ApiError}.
+ * - Network failures are thrown as an `ApiError` with `status === 0`.
+ * - Aborts (via `signal`) are re-thrown unchanged so callers can ignore them.
+ */
+
+/** RFC 9457 problem details object. Extension members are allowed. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export class ApiError extends Error {
+  /** HTTP status code, or 0 when the request never got a response. */
+  readonly status: number;
+  /** Short, human-readable summary (problem `title`). */
+  readonly title: string;
+  /** Human-readable explanation specific to this occurrence, if any. */
+  readonly detail?: string;
+  /** Problem type URI; `about:blank` when the server did not send one. */
+  readonly type: string;
+  /** The full parsed problem body, when the server sent one. */
+  readonly problem?: ProblemDetails;
+
+  constructor(init: {
+    status: number;
+    title: string;
+    detail?: string;
+    type?: string;
+    problem?: ProblemDetails;
+  }) {
+    super(init.detail ? `${init.title}: ${init.detail}` : init.title);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.type = init.type ?? 'about:blank';
+    this.problem = init.problem;
+  }
+}
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}
+
+export function isAbortError(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'AbortError'
+  );
+}
+
+export interface RequestOptions extends Omit<RequestInit, 'body' | 'credentials'> {
+  /** Serialized as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  /** Raw body, used as-is when `json` is not given. */
+  body?: BodyInit | null;
+}
+
+const MAX_TEXT_DETAIL = 300;
+
+function isJsonContentType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const mime = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return mime === 'application/json' || mime.endsWith('+json');
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** Build an ApiError from a non-2xx response. Never throws. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const fallbackTitle = res.statusText || `HTTP ${res.status}`;
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // Body unreadable: fall through with an empty body.
+  }
+
+  if (text && isJsonContentType(res.headers.get('content-type'))) {
+    try {
+      const body: unknown = JSON.parse(text);
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+        const problem = body as ProblemDetails;
+        return new ApiError({
+          status: typeof problem.status === 'number' ? problem.status : res.status,
+          title: optionalString(problem.title) ?? fallbackTitle,
+          detail: optionalString(problem.detail),
+          type: optionalString(problem.type),
+          problem,
+        });
+      }
+    } catch {
+      // Not valid JSON despite the header: treat as text below.
+    }
+  }
+
+  const trimmed = text.trim();
+  return new ApiError({
+    status: res.status,
+    title: fallbackTitle,
+    detail:
+      trimmed === ''
+        ? undefined
+        : trimmed.length > MAX_TEXT_DETAIL
+          ? `${trimmed.slice(0, MAX_TEXT_DETAIL)}…`
+          : trimmed,
+  });
+}
+
+/**
+ * Perform a request against the API and return the parsed JSON body.
+ * Returns `undefined` (typed as `T`) for empty bodies such as 204.
+ */
+export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { json, body, headers: initHeaders, ...rest } = options;
+  const headers = new Headers(initHeaders);
+  if (!headers.has('Accept')) {
+    headers.set('Accept', 'application/json, application/problem+json');
+  }
+  let requestBody: BodyInit | null | undefined = body;
+  if (json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    requestBody = JSON.stringify(json);
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      ...rest,
+      headers,
+      body: requestBody,
+      credentials: 'same-origin',
+    });
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new ApiError({
+      status: 0,
+      title: 'Network error',
+      detail: err instanceof Error ? err.message : String(err),
+    });
+  }
+
+  if (!res.ok) {
+    throw await errorFromResponse(res);
+  }
+
+  const text = await res.text();
+  if (text === '') return undefined as T;
+  if (!isJsonContentType(res.headers.get('content-type'))) {
+    throw new ApiError({
+      status: res.status,
+      title: 'Unexpected response',
+      detail: `Expected JSON from ${path} but got ${res.headers.get('content-type') ?? 'no content type'}`,
+    });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError({
+      status: res.status,
+      title: 'Invalid JSON response',
+      detail: `Could not parse the response from ${path}`,
+    });
+  }
+}
+
+type BodylessOptions = Omit<RequestOptions, 'method' | 'json' | 'body'>;
+type BodyOptions = Omit<RequestOptions, 'method' | 'json'>;
+
+export const api = {
+  get: <T>(path: string, options?: BodylessOptions) =>
+    apiFetch<T>(path, { ...options, method: 'GET' }),
+  delete: <T = void>(path: string, options?: BodylessOptions) =>
+    apiFetch<T>(path, { ...options, method: 'DELETE' }),
+  post: <T>(path: string, json?: unknown, options?: BodyOptions) =>
+    apiFetch<T>(path, { ...options, method: 'POST', json }),
+  put: <T>(path: string, json?: unknown, options?: BodyOptions) =>
+    apiFetch<T>(path, { ...options, method: 'PUT', json }),
+  patch: <T>(path: string, json?: unknown, options?: BodyOptions) =>
+    apiFetch<T>(path, { ...options, method: 'PATCH', json }),
+};
