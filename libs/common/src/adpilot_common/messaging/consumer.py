@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -25,6 +25,7 @@ from faststream.nats.annotations import NatsMessage
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.registry import contract_for
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = get_logger(__name__)
+
+# Failures of our own infrastructure (database down, network) say nothing about the message: they are retried
+# with back-off for as long as it takes and never dead-letter it. Only handler failures count towards max_deliver.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 P = TypeVar("P", bound=BaseModel)
 Handler = Callable[["AsyncSession", EventEnvelope, P], Awaitable[None]]
@@ -77,6 +82,7 @@ class EventConsumer(Generic[P]):
     sessions: async_sessionmaker[AsyncSession]
     retry: RetryPolicy
     payload_model: type[P]
+    _broker: NatsBroker | None = field(default=None, init=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -89,7 +95,7 @@ class EventConsumer(Generic[P]):
             envelope = EventEnvelope.from_bytes(raw.data)
             payload = self.payload_model.model_validate(envelope.data)
         except (ValidationError, ValueError) as exc:
-            await self._dead_letter(msg, attempt, "malformed", exc)
+            await self._safe_dead_letter(msg, attempt, "malformed", exc)
             return
         with correlation_scope(envelope.correlation_id, event_id=str(envelope.id), subject=envelope.type):
             try:
@@ -99,11 +105,11 @@ class EventConsumer(Generic[P]):
                     else:
                         log.info("duplicate event skipped", consumer=self.name)
             except PermanentError as exc:
-                await self._dead_letter(msg, attempt, "permanent_error", exc)
+                await self._safe_dead_letter(msg, attempt, "permanent_error", exc)
                 return
             except Exception as exc:
-                if attempt >= self.retry.max_deliver:
-                    await self._dead_letter(msg, attempt, "max_deliveries", exc)
+                if attempt >= self.retry.max_deliver and not _is_infrastructure_error(exc):
+                    await self._safe_dead_letter(msg, attempt, "max_deliveries", exc)
                     return
                 delay = self.retry.delay_after(attempt)
                 log.warning("handler failed, retrying", consumer=self.name, attempt=attempt, delay_s=delay,
@@ -126,8 +132,8 @@ class EventConsumer(Generic[P]):
             payload=raw.data.decode("utf-8", errors="replace"),
             failed_at=datetime.now(UTC),
         )
-        js = raw._client.jetstream()
-        await js.publish(
+        assert self._broker is not None, "register() the consumer before it handles messages"
+        await self._broker.connection.jetstream().publish(
             dead_letter_subject(self.name),
             record.model_dump_json().encode(),
             headers={"Nats-Msg-Id": f"dlq:{self.name}:{record.stream_seq}"},
@@ -136,7 +142,15 @@ class EventConsumer(Generic[P]):
                   deliveries=attempt, error=record.error)
         await msg.reject()  # +TERM: no more redeliveries for this consumer
 
+    async def _safe_dead_letter(self, msg: NatsMessage, attempt: int, reason: str, exc: BaseException) -> None:
+        try:
+            await self._dead_letter(msg, attempt, reason, exc)
+        except Exception as publish_error:  # NATS trouble: the redelivery will try again
+            log.warning("dead-letter publish failed", consumer=self.name, error=repr(publish_error))
+            await msg.nack(delay=self.retry.delay_after(attempt))
+
     def register(self, broker: NatsBroker, *, batch_size: int = 32) -> None:
+        self._broker = broker
         stream = stream_for_subject(self.subject)
         broker.subscriber(
             self.subject,
@@ -148,12 +162,19 @@ class EventConsumer(Generic[P]):
                 ack_policy=JsAckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self.retry.ack_wait_s,
-                max_deliver=self.retry.max_deliver,
+                # Unlimited on the server: the policy above decides when to dead-letter (see INFRASTRUCTURE_ERRORS).
+                max_deliver=-1,
                 max_ack_pending=10_000,
                 filter_subject=self.subject,
             ),
             ack_policy=AckPolicy.MANUAL,
         )(self.on_message)
+
+
+def _is_infrastructure_error(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, INFRASTRUCTURE_ERRORS)
 
 
 class DeadLetter(BaseModel):

@@ -1,0 +1,63 @@
+"""``python -m adpilot_common.serve <service>``: run one service under uvicorn with a graceful, zero-exit SIGTERM.
+
+Uvicorn re-raises the captured signal after its graceful shutdown, so an orderly stop would end with status -15
+and look like a crash to supervisors. Here a SIGTERM/SIGINT stop that completed cleanly exits 0; a failed start
+exits 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+from collections.abc import Callable, Generator
+from typing import Any
+
+import uvicorn
+
+SERVICES = ("auth", "connectors", "ai-copy", "metrics", "notify", "gateway")
+
+
+class GracefulServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()  # shutdown already completed: do not re-raise
+
+
+def load_factory(target: str) -> Callable[[], Any]:
+    module_name, _, attr = target.partition(":")
+    factory: Callable[[], Any] = getattr(importlib.import_module(module_name), attr or "create_app")
+    return factory
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", help=f"one of {', '.join(SERVICES)}, or module:factory")
+    parser.add_argument("--host", default=None, help="defaults to the service's <PREFIX>HTTP_HOST setting")
+    parser.add_argument("--port", type=int, default=None, help="defaults to the service's <PREFIX>HTTP_PORT")
+    args = parser.parse_args(argv)
+
+    target = args.service
+    if target in SERVICES:
+        target = f"adpilot_{target.replace('-', '_')}.main:create_app"
+    app = load_factory(target)()
+    settings = app.state.runtime.settings
+    config = uvicorn.Config(
+        app,
+        host=args.host or settings.http_host,
+        port=args.port if args.port is not None else settings.http_port,
+        log_config=None,  # our structlog configuration stays in charge
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+    server = GracefulServer(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
