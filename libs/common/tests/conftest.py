@@ -56,7 +56,8 @@ async def record_effect(
     session: AsyncSession, event: EventEnvelope, payload: object = None, replica: str = ""
 ) -> None:
     await session.execute(
-        text("INSERT INTO effects (event_id, replica) VALUES (:id, :replica)"), {"id": event.id, "replica": replica}
+        text("INSERT INTO effects (event_id, replica) VALUES (:id, :replica)"),
+        {"id": event.id, "replica": replica},
     )
 
 
@@ -75,8 +76,10 @@ async def eventing_db(new_database: Callable[..., str]) -> AsyncIterator[Eventin
     async with engine.begin() as conn:
         await conn.run_sync(EventingBase.metadata.create_all)
         await conn.execute(
-            text("CREATE TABLE effects (event_id uuid NOT NULL, replica text NOT NULL DEFAULT '', "
-                 "at timestamptz NOT NULL DEFAULT clock_timestamp())")
+            text(
+                "CREATE TABLE effects (event_id uuid NOT NULL, replica text NOT NULL DEFAULT '', "
+                "at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            )
         )
     yield EventingDb(url, engine, create_session_factory(engine))
     await engine.dispose()

@@ -123,7 +123,9 @@ async def test_transient_failure_is_retried_after_the_configured_delay(eventing_
             raise ConnectionResetError("upstream hiccup")
         await record_effect(session, event)
 
-    runtime = probe_runtime(eventing_db, service_env, consumer_retry_delays_s=[0.6, 0.9], consumer_max_deliver=5)
+    runtime = probe_runtime(
+        eventing_db, service_env, consumer_retry_delays_s=[0.6, 0.9], consumer_max_deliver=5
+    )
     runtime.consume(SUBJECT, flaky)
     await runtime.start()
     try:
@@ -239,7 +241,9 @@ async def test_broker_killed_and_restarted_during_10k_messages_loses_nothing(
 
         await eventually(all_done, timeout=120, what="all 10k effects after the restart")
         assert await eventing_db.effects() == 10_000  # no effect applied twice
-        assert await eventing_db.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0
+        assert (
+            await eventing_db.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0
+        )
         assert (await runtime.readiness())["nats"] == "ok"
     finally:
         await runtime.stop()

@@ -40,11 +40,22 @@ def test_subject_grammar_and_stream(subject):
 
 def test_compatibility_rules_catch_breaking_changes():
     old = {"properties": {"a": {"type": "string"}, "b": {"type": "integer"}}, "required": ["a"]}
-    assert breaking_changes(old, {"properties": {"a": {"type": "string"}, "b": {"type": "integer"},
-                                                 "c": {"type": "string"}}, "required": ["a"]}) == []
-    assert breaking_changes(old, {"properties": {"a": {"type": "string"}}, "required": ["a"]}) == ["b: removed"]
-    assert breaking_changes(old, {"properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-                                  "required": ["a"]}) == ["a: type ('string', None, None) -> ('integer', None, None)"]
+    assert (
+        breaking_changes(
+            old,
+            {
+                "properties": {"a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "string"}},
+                "required": ["a"],
+            },
+        )
+        == []
+    )
+    assert breaking_changes(old, {"properties": {"a": {"type": "string"}}, "required": ["a"]}) == [
+        "b: removed"
+    ]
+    assert breaking_changes(
+        old, {"properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a"]}
+    ) == ["a: type ('string', None, None) -> ('integer', None, None)"]
     assert breaking_changes(old, {**old, "required": ["a", "b"]}) == ["b: newly required"]
 
 

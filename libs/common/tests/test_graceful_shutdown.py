@@ -41,15 +41,27 @@ async def test_sigterm_finishes_in_flight_message_acks_and_exits_zero(
     eventing_db, nats_server, nats_client, tmp_path
 ):
     (tmp_path / "slow_app.py").write_text(SLOW_APP)
-    env = {**os.environ, "PROBE_DATABASE_URL": eventing_db.url, "PROBE_NATS_URL": nats_server.url,
-           "PROBE_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "PROBE_DATABASE_URL": eventing_db.url,
+        "PROBE_NATS_URL": nats_server.url,
+        "PROBE_ENVIRONMENT": "test",
+    }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adpilot_common.serve", "slow_app:create_app", "--port", "0",
-        env={**env, "PYTHONPATH": str(tmp_path)}, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "adpilot_common.serve",
+        "slow_app:create_app",
+        "--port",
+        "0",
+        env={**env, "PYTHONPATH": str(tmp_path)},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     js = nats_client.jetstream()
     try:
+
         async def consumer_exists() -> bool:
             try:
                 await js.consumer_info("AUTH", CONSUMER)

@@ -34,7 +34,9 @@ def test_default_secrets_are_refused_outside_development(monkeypatch):
 
 
 def test_default_secrets_are_fine_in_development():
-    assert DemoSettings(environment="development").signing_key.get_secret_value().startswith(DEV_SECRET_MARKER)
+    assert (
+        DemoSettings(environment="development").signing_key.get_secret_value().startswith(DEV_SECRET_MARKER)
+    )
 
 
 class Body(BaseModel):
@@ -66,8 +68,14 @@ async def test_errors_are_rfc9457_problem_json():
         teapot = await client.get("/teapot")
         assert teapot.status_code == 418
         assert teapot.headers["content-type"] == "application/problem+json"
-        assert teapot.json() == {"type": "https://adpilot.dev/problems/teapot", "title": "I'm a Teapot",
-                                 "status": 418, "detail": "short and stout", "instance": "/teapot", "hint": "tip"}
+        assert teapot.json() == {
+            "type": "https://adpilot.dev/problems/teapot",
+            "title": "I'm a Teapot",
+            "status": 418,
+            "detail": "short and stout",
+            "instance": "/teapot",
+            "hint": "tip",
+        }
 
         invalid = await client.post("/body", json={"count": "many"})
         assert invalid.status_code == 422 and invalid.json()["errors"][0]["loc"] == ["body", "count"]

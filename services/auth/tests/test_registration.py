@@ -15,7 +15,11 @@ async def test_registration_stores_argon2id_hash_and_outbox_event_atomically(new
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://auth") as client:
             response = await client.post(
                 "/api/auth/register",
-                json={"email": " Grace@Example.COM ", "password": "pässwörd with ünïcode ✓", "display_name": "G"},
+                json={
+                    "email": " Grace@Example.COM ",
+                    "password": "pässwörd with ünïcode ✓",
+                    "display_name": "G",
+                },
             )
             assert response.status_code == 202
 
@@ -35,8 +39,12 @@ async def test_invalid_registration_is_problem_json_and_writes_nothing(new_datab
     app = create_app(Settings(**service_env(url)))
     async with running(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://auth") as client:
-            short = await client.post("/api/auth/register", json={"email": "a@example.com", "password": "short"})
-            bad_email = await client.post("/api/auth/register", json={"email": "nope", "password": "long enough!"})
+            short = await client.post(
+                "/api/auth/register", json={"email": "a@example.com", "password": "short"}
+            )
+            bad_email = await client.post(
+                "/api/auth/register", json={"email": "nope", "password": "long enough!"}
+            )
     for response in (short, bad_email):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"

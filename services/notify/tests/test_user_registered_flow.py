@@ -14,7 +14,7 @@ from adpilot_notify.main import create_app as create_notify
 from adpilot_notify.models.delivery import Delivery
 
 
-async def wait_for(predicate, timeout=15.0):
+async def wait_for(predicate, timeout=60.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         if await predicate():
@@ -34,7 +34,9 @@ async def test_registration_reaches_notify_once(new_database, service_env, nats_
             return list((await conn.execute(select(Delivery.__table__))).all())
 
     async with running(auth_app), running(notify_app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(auth_app), base_url="http://auth") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(auth_app), base_url="http://auth"
+        ) as client:
             response = await client.post(
                 "/api/auth/register", json={"email": "Ada@Example.com", "password": "correct horse battery"}
             )

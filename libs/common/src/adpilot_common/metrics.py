@@ -8,8 +8,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-HTTP_REQUESTS = Counter("adpilot_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
-HTTP_LATENCY = Histogram("adpilot_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
+HTTP_REQUESTS = Counter(
+    "adpilot_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "adpilot_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
+)
 EVENTS_CONSUMED = Counter("adpilot_events_consumed_total", "Events handled", ["consumer", "outcome"])
 EVENTS_PUBLISHED = Counter("adpilot_outbox_published_total", "Outbox events published", ["service"])
 

@@ -18,7 +18,9 @@ def create_eventing_tables() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_outbox_messages"),
     )
     op.create_index(
-        "ix_outbox_messages_pending", "outbox_messages", ["created_at"],
+        "ix_outbox_messages_pending",
+        "outbox_messages",
+        ["created_at"],
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_table(

@@ -61,15 +61,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(
-            exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path, headers=exc.headers,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_=exc.type,
+            instance=request.url.path,
+            headers=exc.headers,
             **exc.extensions,
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(exc.status_code, detail=detail, instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, detail=detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -77,8 +83,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return problem_response(422, "Validation failed", "The request has invalid fields.",
-                                instance=request.url.path, errors=errors)
+        return problem_response(
+            422,
+            "Validation failed",
+            "The request has invalid fields.",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)

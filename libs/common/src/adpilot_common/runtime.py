@@ -40,8 +40,11 @@ class ServiceRuntime:
     @property
     def retry_policy(self) -> RetryPolicy:
         s = self.settings
-        return RetryPolicy(max_deliver=s.consumer_max_deliver, delays_s=tuple(s.consumer_retry_delays_s),
-                           ack_wait_s=s.consumer_ack_wait_s)
+        return RetryPolicy(
+            max_deliver=s.consumer_max_deliver,
+            delays_s=tuple(s.consumer_retry_delays_s),
+            ack_wait_s=s.consumer_ack_wait_s,
+        )
 
     def consume(self, subject: str, handler: Handler[P]) -> EventConsumer[P]:
         """Register an idempotent durable consumer of ``subject`` for this service."""
@@ -60,7 +63,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.broker.connect()
-        await ensure_streams(self.broker.connection.jetstream())
+        await ensure_streams(self.broker.connection.jetstream(), self.settings.nats_stream_replicas)
         await self.broker.start()
         if self.sessions is not None:
             self.relay = OutboxRelay(

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port if args.port is not None else settings.http_port,
         log_config=None,  # our structlog configuration stays in charge
         proxy_headers=True,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=8,  # open HTTP requests; then the broker gets its 25 s for in-flight messages
     )
     server = GracefulServer(config)
     server.run()

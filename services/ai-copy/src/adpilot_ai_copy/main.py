@@ -1,8 +1,8 @@
 from fastapi import FastAPI
 
+from adpilot_ai_copy.config import Settings
 from adpilot_common.app import create_service_app
 from adpilot_common.runtime import ServiceRuntime
-from adpilot_ai_copy.config import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

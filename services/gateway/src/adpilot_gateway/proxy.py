@@ -11,16 +11,29 @@ from adpilot_common.problems import Problem
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-     "transfer-encoding", "upgrade", "host", "content-length"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
 )
 
 
 def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> APIRouter:
     router = APIRouter()
 
-    @router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                      include_in_schema=False)
+    @router.api_route(
+        "/api/{service}/{path:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     async def forward(service: str, path: str, request: Request) -> Response:
         base = upstreams.get(service)
         if base is None:
@@ -29,8 +42,11 @@ def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> 
         if request.client is not None:
             headers["x-forwarded-for"] = request.client.host
         upstream = client.build_request(
-            request.method, f"{base}/api/{service}/{path}", params=request.query_params,
-            headers=headers, content=request.stream(),
+            request.method,
+            f"{base}/api/{service}/{path}",
+            params=request.query_params,
+            headers=headers,
+            content=request.stream(),
         )
         try:
             response = await client.send(upstream, stream=True)
@@ -39,7 +55,11 @@ def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> 
         except httpx.TransportError:
             raise Problem(502, detail=f"The {service} service is unreachable.") from None
         out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
-        return StreamingResponse(response.aiter_raw(), status_code=response.status_code, headers=out_headers,
-                                 background=BackgroundTask(response.aclose))
+        return StreamingResponse(
+            response.aiter_raw(),
+            status_code=response.status_code,
+            headers=out_headers,
+            background=BackgroundTask(response.aclose),
+        )
 
     return router

@@ -11,13 +11,19 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
-import pgserver  # noqa: F401  (its import checks the bundled binaries exist)
-from pgserver._commands import POSTGRES_BIN_PATH
+# pgserver reads the runtime dir at import time (platformdirs) and warns when XDG_RUNTIME_DIR is unset.
+_RUNTIME_DIR = Path(tempfile.gettempdir()) / f"adpilot-runtime-{os.getuid()}"
+_RUNTIME_DIR.mkdir(mode=0o700, exist_ok=True)
+os.environ.setdefault("XDG_RUNTIME_DIR", str(_RUNTIME_DIR))
 
-from adpilot_common.devstack.ports import wait_for_port
+import pgserver  # noqa: E402,F401  (its import checks the bundled binaries exist)
+from pgserver._commands import POSTGRES_BIN_PATH  # noqa: E402
+
+from adpilot_common.devstack.ports import wait_for_port  # noqa: E402
 
 SERVER_SETTINGS = {
     "max_connections": "400",
@@ -71,8 +77,16 @@ class PostgresServer:
         if self._user:
             _grant(self.data_dir, self._user)
         subprocess.run(
-            [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8",
-             "--no-sync", "-U", "postgres"],
+            [
+                str(POSTGRES_BIN_PATH / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+                "-U",
+                "postgres",
+            ],
             check=True,
             capture_output=True,
             user=self._user,
@@ -104,7 +118,15 @@ class PostgresServer:
             if self._proc is not None and self._proc.poll() is not None:
                 raise RuntimeError(f"postgres exited with {self._proc.returncode}; see {self.log_file}")
             ready = subprocess.run(
-                [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                [
+                    str(POSTGRES_BIN_PATH / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
                 capture_output=True,
             )
             if ready.returncode == 0:
@@ -114,8 +136,18 @@ class PostgresServer:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
-             self.dsn(database), "-c", sql],
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                self.dsn(database),
+                "-c",
+                sql,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -123,7 +155,9 @@ class PostgresServer:
         return result.stdout.strip()
 
     def create_database(self, name: str) -> None:
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"unsafe database name {name!r}")
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608 (checked above)
         if not exists:
             self.psql(f'CREATE DATABASE "{name}"')
 
@@ -137,6 +171,14 @@ class PostgresServer:
             self._proc.kill()
             self._proc.wait()
         self._proc = None
+
+    @property
+    def started(self) -> bool:
+        return self._proc is not None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def remove(self) -> None:
         self.stop()

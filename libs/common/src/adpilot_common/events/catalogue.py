@@ -63,7 +63,10 @@ def asyncapi_document() -> dict[str, Any]:
         messages[key] = {
             "name": subject,
             "summary": contract.description,
-            "headers": {"type": "object", "properties": {"Nats-Msg-Id": {"type": "string", "format": "uuid"}}},
+            "headers": {
+                "type": "object",
+                "properties": {"Nats-Msg-Id": {"type": "string", "format": "uuid"}},
+            },
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/EventEnvelope"},
@@ -78,8 +81,11 @@ def asyncapi_document() -> dict[str, Any]:
         }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "AdPilot events", "version": "1.0.0",
-                 "description": "Every event is an EventEnvelope; `id` is also the JetStream Nats-Msg-Id."},
+        "info": {
+            "title": "AdPilot events",
+            "version": "1.0.0",
+            "description": "Every event is an EventEnvelope; `id` is also the JetStream Nats-Msg-Id.",
+        },
         "defaultContentType": "application/json",
         "channels": channels,
         "components": {"messages": messages, "schemas": {"EventEnvelope": EventEnvelope.model_json_schema()}},
@@ -96,7 +102,9 @@ def write_all() -> None:
         old = load_snapshot(subject)
         new = contract.model.model_json_schema()
         if old is not None and (problems := breaking_changes(old, new)):
-            raise SystemExit(f"{subject} has breaking changes {problems}; publish a new major subject instead")
+            raise SystemExit(
+                f"{subject} has breaking changes {problems}; publish a new major subject instead"
+            )
         snapshot_path(subject).write_text(render(new))
     ASYNCAPI_PATH.parent.mkdir(exist_ok=True)
     ASYNCAPI_PATH.write_text(render(asyncapi_document()))

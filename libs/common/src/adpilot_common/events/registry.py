@@ -27,9 +27,7 @@ class EventContract:
 
 CONTRACTS: dict[str, EventContract] = {
     c.subject: c
-    for c in (
-        EventContract("user.v1.registered", UserRegistered, "auth", "A user account was created."),
-    )
+    for c in (EventContract("user.v1.registered", UserRegistered, "auth", "A user account was created."),)
 }
 
 

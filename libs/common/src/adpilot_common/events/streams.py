@@ -15,8 +15,9 @@ class StreamSpec:
     subjects: tuple[str, ...]
     max_age_days: int = 30
 
-    def config(self) -> StreamConfig:
+    def config(self, replicas: int = 1) -> StreamConfig:
         return StreamConfig(
+            num_replicas=replicas,
             name=self.name,
             subjects=list(self.subjects),
             retention=RetentionPolicy.LIMITS,
@@ -48,9 +49,9 @@ def stream_for_subject(subject: str) -> StreamSpec:
 
 def _matches(pattern: str, subject: str) -> bool:
     p_tokens, s_tokens = pattern.split("."), subject.split(".")
-    for i, token in enumerate(p_tokens):
-        if token == ">":
+    for i, part in enumerate(p_tokens):
+        if part == ">":
             return len(s_tokens) > i
-        if i >= len(s_tokens) or (token != "*" and token != s_tokens[i]):
+        if i >= len(s_tokens) or part not in ("*", s_tokens[i]):
             return False
     return len(p_tokens) == len(s_tokens)

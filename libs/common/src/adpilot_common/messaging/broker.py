@@ -43,10 +43,10 @@ def create_broker(settings: BaseServiceSettings, *, telemetry: bool = True) -> N
     )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
     """Create or update every stream in the catalogue; safe to run from every replica at every start."""
     for spec in STREAMS:
-        config = spec.config()
+        config = spec.config(replicas)
         try:
             await js.add_stream(config=config)
         except BadRequestError as exc:

@@ -1,27 +1,30 @@
 """Durable, idempotent JetStream consumers with explicit acks, delayed retries and a dead-letter stream.
 
-FastStream's defaults are wrong for us (its default ack policy terminates a message whose handler raised; NACK_ON_ERROR
-redelivers in a hot loop). Every handler registered here runs with ``AckPolicy.MANUAL`` and this policy:
+FastStream's defaults are wrong for us: its default ack policy terminates a message whose handler raised, and
+NACK_ON_ERROR redelivers in a hot loop. Every consumer registered here pulls batches with ``AckPolicy.MANUAL``
+and applies this policy:
 
-* the effect and the inbox row commit in one DB transaction, then the message is acked;
-* an already-processed event id is acked without running the effect again;
+* a batch is applied in one DB transaction: each event id is claimed in the inbox and its handler runs only on
+  the first claim; after the commit every message is acked (a redelivered event is acked without a second effect);
 * a malformed message or :class:`PermanentError` goes to the dead-letter stream at once;
-* any other exception is retried with ``nak(delay)`` following the configured delays, and on the
-  ``max_deliver``-th failed attempt the message is dead-lettered (with its error) and terminated.
+* if a handler fails, the transaction is rolled back, that message alone is retried with ``nak(delay)`` (or, on
+  its ``max_deliver``-th failed attempt, dead-lettered with its error and terminated), and the rest of the
+  batch is applied again without it, so one bad message never holds up the others;
+* infrastructure failures (database down, timeouts) nak the whole batch with back-off and never dead-letter.
 """
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
 
-from faststream import AckPolicy
+from faststream import AckPolicy, Context
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsBatchMessage
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
 from pydantic import BaseModel, ValidationError
@@ -31,7 +34,8 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.registry import contract_for
 from adpilot_common.events.streams import stream_for_subject
 from adpilot_common.logging import correlation_scope, get_logger
-from adpilot_common.messaging.inbox import claim_event
+from adpilot_common.messaging.inbox import claim_events
+from adpilot_common.metrics import EVENTS_CONSUMED
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,7 +44,14 @@ log = get_logger(__name__)
 
 # Failures of our own infrastructure (database down, network) say nothing about the message: they are retried
 # with back-off for as long as it takes and never dead-letter it. Only handler failures count towards max_deliver.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+)
+# How long a pull waits to fill a batch: bounds the added latency when traffic is light.
+PULL_WAIT_S = 0.1
 
 P = TypeVar("P", bound=BaseModel)
 Handler = Callable[["AsyncSession", EventEnvelope, P], Awaitable[None]]
@@ -72,109 +83,30 @@ def dead_letter_subject(consumer: str) -> str:
     return f"deadletter.{consumer}"
 
 
-@dataclass
-class EventConsumer(Generic[P]):
-    """One subscription: ``service`` consumes ``subject`` and applies ``handler`` to each event."""
-
-    service: str
-    subject: str
-    handler: Handler[P]
-    sessions: async_sessionmaker[AsyncSession]
-    retry: RetryPolicy
-    payload_model: type[P]
-    _broker: NatsBroker | None = field(default=None, init=False, repr=False)
-
-    @property
-    def name(self) -> str:
-        return durable_name(self.service, self.subject)
-
-    async def on_message(self, msg: NatsMessage) -> None:
-        raw = msg.raw_message
-        attempt = raw.metadata.num_delivered or 1
-        try:
-            envelope = EventEnvelope.from_bytes(raw.data)
-            payload = self.payload_model.model_validate(envelope.data)
-        except (ValidationError, ValueError) as exc:
-            await self._safe_dead_letter(msg, attempt, "malformed", exc)
-            return
-        with correlation_scope(envelope.correlation_id, event_id=str(envelope.id), subject=envelope.type):
-            try:
-                async with self.sessions() as session, session.begin():
-                    if await claim_event(session, self.name, envelope.id):
-                        await self.handler(session, envelope, payload)
-                    else:
-                        log.info("duplicate event skipped", consumer=self.name)
-            except PermanentError as exc:
-                await self._safe_dead_letter(msg, attempt, "permanent_error", exc)
-                return
-            except Exception as exc:
-                if attempt >= self.retry.max_deliver and not _is_infrastructure_error(exc):
-                    await self._safe_dead_letter(msg, attempt, "max_deliveries", exc)
-                    return
-                delay = self.retry.delay_after(attempt)
-                log.warning("handler failed, retrying", consumer=self.name, attempt=attempt, delay_s=delay,
-                            error=repr(exc))
-                await msg.nack(delay=delay)
-                return
-        await msg.ack()
-
-    async def _dead_letter(self, msg: NatsMessage, attempt: int, reason: str, exc: BaseException) -> None:
-        raw = msg.raw_message
-        record = DeadLetter(
-            consumer=self.name,
-            subject=raw.subject,
-            stream=raw.metadata.stream,
-            stream_seq=raw.metadata.sequence.stream,
-            deliveries=attempt,
-            reason=reason,
-            error=f"{type(exc).__name__}: {exc}",
-            traceback="".join(traceback.format_exception(exc))[-4000:],
-            payload=raw.data.decode("utf-8", errors="replace"),
-            failed_at=datetime.now(UTC),
-        )
-        assert self._broker is not None, "register() the consumer before it handles messages"
-        await self._broker.connection.jetstream().publish(
-            dead_letter_subject(self.name),
-            record.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": f"dlq:{self.name}:{record.stream_seq}"},
-        )
-        log.error("event dead-lettered", consumer=self.name, reason=reason, stream_seq=record.stream_seq,
-                  deliveries=attempt, error=record.error)
-        await msg.reject()  # +TERM: no more redeliveries for this consumer
-
-    async def _safe_dead_letter(self, msg: NatsMessage, attempt: int, reason: str, exc: BaseException) -> None:
-        try:
-            await self._dead_letter(msg, attempt, reason, exc)
-        except Exception as publish_error:  # NATS trouble: the redelivery will try again
-            log.warning("dead-letter publish failed", consumer=self.name, error=repr(publish_error))
-            await msg.nack(delay=self.retry.delay_after(attempt))
-
-    def register(self, broker: NatsBroker, *, batch_size: int = 32) -> None:
-        self._broker = broker
-        stream = stream_for_subject(self.subject)
-        broker.subscriber(
-            self.subject,
-            stream=JStream(stream.name, declare=False),
-            durable=self.name,
-            pull_sub=PullSub(batch_size=batch_size, timeout=2.0),
-            config=ConsumerConfig(
-                durable_name=self.name,
-                ack_policy=JsAckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=self.retry.ack_wait_s,
-                # Unlimited on the server: the policy above decides when to dead-letter (see INFRASTRUCTURE_ERRORS).
-                max_deliver=-1,
-                max_ack_pending=10_000,
-                filter_subject=self.subject,
-            ),
-            ack_policy=AckPolicy.MANUAL,
-        )(self.on_message)
-
-
-def _is_infrastructure_error(exc: BaseException) -> bool:
+def is_infrastructure_error(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, INFRASTRUCTURE_ERRORS)
+
+
+@dataclass(frozen=True)
+class Delivery(Generic[P]):
+    raw: Msg
+    envelope: EventEnvelope
+    payload: P
+
+    @property
+    def attempt(self) -> int:
+        return self.raw.metadata.num_delivered or 1
+
+
+class HandlerFailed(Exception):
+    """One message's handler raised; carries which one so the rest of the batch can proceed."""
+
+    def __init__(self, delivery: Delivery[BaseModel], cause: Exception) -> None:
+        super().__init__(repr(cause))
+        self.delivery = delivery
+        self.cause = cause
 
 
 class DeadLetter(BaseModel):
@@ -191,8 +123,156 @@ class DeadLetter(BaseModel):
     payload: str
     failed_at: datetime
 
-    def envelope_json(self) -> Any:
-        return json.loads(self.payload)
+
+@dataclass
+class EventConsumer(Generic[P]):
+    """One subscription: ``service`` consumes ``subject`` and applies ``handler`` to each event."""
+
+    service: str
+    subject: str
+    handler: Handler[P]
+    sessions: async_sessionmaker[AsyncSession]
+    retry: RetryPolicy
+    payload_model: type[P]
+    _broker: NatsBroker | None = field(default=None, init=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return durable_name(self.service, self.subject)
+
+    async def on_batch(self, batch: NatsBatchMessage) -> None:
+        pending: list[Delivery[P]] = []
+        for raw in batch.raw_message:
+            try:
+                envelope = EventEnvelope.from_bytes(raw.data)
+                pending.append(Delivery(raw, envelope, self.payload_model.model_validate(envelope.data)))
+            except (ValidationError, ValueError) as exc:
+                await self._dead_letter(raw, "malformed", exc)
+        while pending:
+            try:
+                await self._apply(pending)
+            except HandlerFailed as failure:
+                failed = failure.delivery
+                pending = [d for d in pending if d is not failed]
+                if is_infrastructure_error(failure.cause):
+                    await self._retry_all([failed, *pending], failure.cause)  # type: ignore[list-item]
+                    return
+                await self._handle_failure(failed, failure.cause)  # type: ignore[arg-type]
+                continue
+            except Exception as exc:  # commit or inbox failure: nothing was applied
+                await self._retry_all(pending, exc)
+                return
+            for delivery in pending:
+                await delivery.raw.ack()
+            EVENTS_CONSUMED.labels(self.name, "applied").inc(len(pending))
+            return
+
+    async def _apply(self, deliveries: list[Delivery[P]]) -> None:
+        """Claim and apply every delivery in one transaction; raises HandlerFailed naming the culprit."""
+        async with self.sessions() as session, session.begin():
+            first_seen = await claim_events(session, self.name, [d.envelope.id for d in deliveries])
+            for delivery in deliveries:
+                if delivery.envelope.id not in first_seen:
+                    continue  # already applied (or twice in this batch): ack without a second effect
+                first_seen.discard(delivery.envelope.id)
+                with correlation_scope(delivery.envelope.correlation_id, event_id=str(delivery.envelope.id)):
+                    try:
+                        await self.handler(session, delivery.envelope, delivery.payload)
+                    except Exception as exc:
+                        raise HandlerFailed(delivery, exc) from exc  # type: ignore[arg-type]
+
+    async def _handle_failure(self, delivery: Delivery[P], exc: Exception) -> None:
+        attempt = delivery.attempt
+        if isinstance(exc, PermanentError):
+            await self._dead_letter(delivery.raw, "permanent_error", exc)
+        elif attempt >= self.retry.max_deliver:
+            await self._dead_letter(delivery.raw, "max_deliveries", exc)
+        else:
+            delay = self.retry.delay_after(attempt)
+            log.warning(
+                "handler failed, retrying",
+                consumer=self.name,
+                event_id=str(delivery.envelope.id),
+                attempt=attempt,
+                delay_s=delay,
+                error=repr(exc),
+            )
+            EVENTS_CONSUMED.labels(self.name, "retried").inc()
+            await delivery.raw.nak(delay=delay)
+
+    async def _retry_all(self, deliveries: Sequence[Delivery[P]], exc: BaseException) -> None:
+        attempt = max((d.attempt for d in deliveries), default=1)
+        delay = self.retry.delay_after(attempt)
+        log.warning(
+            "batch not applied, retrying",
+            consumer=self.name,
+            messages=len(deliveries),
+            delay_s=delay,
+            error=repr(exc),
+        )
+        for delivery in deliveries:
+            await delivery.raw.nak(delay=delay)
+
+    async def _dead_letter(self, raw: Msg, reason: str, exc: BaseException) -> None:
+        attempt = raw.metadata.num_delivered or 1
+        record = DeadLetter(
+            consumer=self.name,
+            subject=raw.subject,
+            stream=raw.metadata.stream,
+            stream_seq=raw.metadata.sequence.stream,
+            deliveries=attempt,
+            reason=reason,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback="".join(traceback.format_exception(exc))[-4000:],
+            payload=raw.data.decode("utf-8", errors="replace"),
+            failed_at=datetime.now(UTC),
+        )
+        assert self._broker is not None, "register() the consumer before it handles messages"
+        try:
+            await self._broker.connection.jetstream().publish(
+                dead_letter_subject(self.name),
+                record.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": f"dlq:{self.name}:{record.stream_seq}"},
+            )
+        except Exception as publish_error:  # NATS trouble: the redelivery will park it again
+            log.warning("dead-letter publish failed", consumer=self.name, error=repr(publish_error))
+            await raw.nak(delay=self.retry.delay_after(attempt))
+            return
+        log.error(
+            "event dead-lettered",
+            consumer=self.name,
+            reason=reason,
+            stream_seq=record.stream_seq,
+            deliveries=attempt,
+            error=record.error,
+        )
+        EVENTS_CONSUMED.labels(self.name, "dead_lettered").inc()
+        await raw.term()  # no more redeliveries for this consumer
+
+    def register(self, broker: NatsBroker, *, batch_size: int = 100) -> None:
+        self._broker = broker
+        stream = stream_for_subject(self.subject)
+
+        async def on_batch(batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
+            await self.on_batch(batch)
+
+        broker.subscriber(
+            self.subject,
+            stream=JStream(stream.name, declare=False),
+            durable=self.name,
+            pull_sub=PullSub(batch_size=batch_size, timeout=PULL_WAIT_S, batch=True),
+            config=ConsumerConfig(
+                durable_name=self.name,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.retry.ack_wait_s,
+                # Unlimited on the server: this module decides when to dead-letter (see INFRASTRUCTURE_ERRORS).
+                max_deliver=-1,
+                max_ack_pending=10_000,
+                filter_subject=self.subject,
+            ),
+            ack_policy=AckPolicy.MANUAL,
+        )(on_batch)
 
 
 def event_consumer(

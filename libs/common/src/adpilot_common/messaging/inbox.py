@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.db import ProcessedMessage
+# A plain text() statement: SQLAlchemy's PostgreSQL insert() construct is not cached (sqlalchemy#10445), and
+# recompiling it cost ~0.7 ms of CPU per event in the benchmark.
+_CLAIM = text(
+    "INSERT INTO processed_messages (consumer, event_id) VALUES (:consumer, :event_id) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 async def claim_event(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
     """True the first time ``consumer`` sees ``event_id``; False for a redelivery (skip the effect)."""
-    result = await session.execute(
-        insert(ProcessedMessage)
-        .values(consumer=consumer, event_id=event_id)
-        .on_conflict_do_nothing()
-        .returning(ProcessedMessage.event_id)
-    )
+    result = await session.execute(_CLAIM, {"consumer": consumer, "event_id": event_id})
     return result.first() is not None
+
+
+_CLAIM_MANY = text(
+    "INSERT INTO processed_messages (consumer, event_id) "
+    "SELECT :consumer, unnest(CAST(:event_ids AS uuid[])) ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+async def claim_events(session: AsyncSession, consumer: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Batch form of :func:`claim_event`: the subset of ``event_ids`` seen for the first time."""
+    result = await session.execute(_CLAIM_MANY, {"consumer": consumer, "event_ids": event_ids})
+    return set(result.scalars())

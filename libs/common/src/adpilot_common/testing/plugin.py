@@ -6,10 +6,9 @@ between tests, and a test may kill or restart its server freely.
 
 from __future__ import annotations
 
-import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -94,7 +93,3 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
     """Run an app's lifespan (broker, relay, consumers) around a block."""
     async with app.router.lifespan_context(app):
         yield app
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")  # quiets platformdirs under pgserver

@@ -19,7 +19,9 @@ class UserRepository:
         """Insert unless the email is taken (race-safe); True when the row was created."""
         result = await self._session.execute(
             insert(User)
-            .values(id=user.id, email=user.email, password_hash=user.password_hash, display_name=user.display_name)
+            .values(
+                id=user.id, email=user.email, password_hash=user.password_hash, display_name=user.display_name
+            )
             .on_conflict_do_nothing(index_elements=[User.email])
             .returning(User.id)
         )

@@ -17,9 +17,15 @@ class DeliveryRepository:
         result = await self._session.execute(
             insert(Delivery)
             .values(
-                id=delivery.id, event_id=delivery.event_id, event_type=delivery.event_type,
-                org_id=delivery.org_id, channel=delivery.channel, destination=delivery.destination,
-                template=delivery.template, status="pending", attempts=0,
+                id=delivery.id,
+                event_id=delivery.event_id,
+                event_type=delivery.event_type,
+                org_id=delivery.org_id,
+                channel=delivery.channel,
+                destination=delivery.destination,
+                template=delivery.template,
+                status="pending",
+                attempts=0,
             )
             .on_conflict_do_nothing(constraint="uq_deliveries_event_dest")
             .returning(Delivery.id)

@@ -12,7 +12,9 @@ class Delivery(Base):
     """One notification to one destination for one event; the unique key makes it exactly-once in effect."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("event_id", "channel", "destination", name="uq_deliveries_event_dest"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", "destination", name="uq_deliveries_event_dest"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -1,0 +1,115 @@
+"""The status page in a real Chromium (Debian's /usr/bin/chromium) against the real stack from the launcher.
+
+Run with ``make test-browser`` (``make test`` deselects the ``browser`` marker). Never downloads a browser:
+``playwright install`` is not needed, Playwright drives the system Chromium through ``executable_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from adpilot_common.devstack.launcher import BACKENDS, LauncherProcess
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("ADPILOT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NAMES = [s.name for s in BACKENDS]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LauncherProcess]:
+    root = tmp_path_factory.mktemp("browser-stack")
+    with LauncherProcess(root / "data", root / "launcher.log") as launcher:
+        launcher.wait_ready()
+        yield launcher
+        launcher.interrupt()
+        assert launcher.wait() == 0, launcher.output()[-4000:]
+        assert launcher.survivors() == []
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium (or set ADPILOT_CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: LauncherProcess) -> Iterator[Page]:
+    context = browser.new_context(base_url=stack.gateway_url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    yield page
+    context.close()
+    assert problems == [], f"browser console errors: {problems}"
+
+
+def expect_all_ready(page: Page) -> None:
+    expect(page.get_by_test_id("status-gateway")).to_have_text("ok", timeout=15_000)
+    for name in NAMES:
+        badge = page.get_by_test_id(f"status-{name}")
+        expect(badge).to_have_text("ready")
+        expect(badge).to_have_class("badge badge-ok")
+        row = page.get_by_test_id(f"service-{name}")
+        expect(row.locator(".check-ok .check-name")).to_have_text(["database", "nats"])
+    expect(page.get_by_text(f"{len(NAMES)} / {len(NAMES)}")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_the_status_page_shows_every_service_ready(page: Page) -> None:
+    response = page.goto("/")
+    assert response is not None and response.status == 200
+    expect(page).to_have_title("Status · AdPilot")
+    expect(page.get_by_role("heading", name="Status")).to_be_visible()
+    expect_all_ready(page)
+    expect(page.get_by_test_id("last-updated")).to_contain_text("Last updated")
+    expect(page.get_by_role("link", name="Status")).to_have_class("nav-link active")
+
+
+def test_client_routes_load_directly_and_navigate_without_reload(page: Page, stack: LauncherProcess) -> None:
+    page.goto("/status")  # the gateway answers unknown paths with index.html; the router takes it from there
+    expect_all_ready(page)
+
+    page.goto("/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page).to_have_title("Not found · AdPilot")
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("link", name="Go to Status").click()
+    expect(page).to_have_url(f"{stack.gateway_url}/status")
+    expect_all_ready(page)
+    assert page.evaluate("window.__sameDocument") is True, "navigation reloaded the page"
+
+
+def test_the_page_follows_a_service_that_stops_answering(page: Page, stack: LauncherProcess) -> None:
+    [auth] = [p for p in stack.remember_processes() if "adpilot_common.serve auth " in p.cmdline]
+    page.goto("/")
+    expect_all_ready(page)
+    # SIGSTOP: the process is alive (the launcher does not react) but its /readyz no longer answers.
+    os.kill(auth.pid, signal.SIGSTOP)
+    try:
+        expect(page.get_by_test_id("status-auth")).to_have_text("unreachable", timeout=30_000)
+        expect(page.get_by_test_id("status-auth")).to_have_class("badge badge-error")
+        expect(page.get_by_text(f"{len(NAMES) - 1} / {len(NAMES)}")).to_be_visible()
+    finally:
+        os.kill(auth.pid, signal.SIGCONT)
+    expect(page.get_by_test_id("status-auth")).to_have_text("ready", timeout=30_000)
