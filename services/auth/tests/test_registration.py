@@ -31,7 +31,7 @@ async def test_registration_stores_argon2id_hash_and_outbox_event_atomically(new
     assert email == "grace@example.com"
     assert pw_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PasswordHasher().verify(pw_hash, "pässwörd with ünïcode ✓")
-    assert subjects == ["user.v1.registered"]
+    assert sorted(subjects) == ["user.v1.email_verification_requested", "user.v1.registered"]
 
 
 async def test_invalid_registration_is_problem_json_and_writes_nothing(new_database, service_env):

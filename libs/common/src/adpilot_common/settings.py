@@ -57,14 +57,16 @@ class BaseServiceSettings(BaseSettings):
     def is_development(self) -> bool:
         return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
 
+    def _is_default(self, name: str, value: SecretStr) -> bool:
+        secret = value.get_secret_value()
+        return DEV_SECRET_MARKER in secret or secret == _default_secret(self, name)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> BaseServiceSettings:
         if self.is_development:
             return self
         insecure = [
-            name
-            for name, value in self
-            if isinstance(value, SecretStr) and DEV_SECRET_MARKER in value.get_secret_value()
+            name for name, value in self if isinstance(value, SecretStr) and self._is_default(name, value)
         ]
         if insecure:
             prefix = self.model_config.get("env_prefix", "")
@@ -73,6 +75,11 @@ class BaseServiceSettings(BaseSettings):
                 f"{names} still hold development defaults; set real values for environment={self.environment}"
             )
         return self
+
+
+def _default_secret(settings: BaseServiceSettings, name: str) -> str | None:
+    default = type(settings).model_fields[name].default
+    return default.get_secret_value() if isinstance(default, SecretStr) else None
 
 
 def service_config(env_prefix: str) -> SettingsConfigDict:

@@ -54,12 +54,13 @@ def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> 
             raise Problem(504, detail=f"The {service} service did not answer in time.") from None
         except httpx.TransportError:
             raise Problem(502, detail=f"The {service} service is unreachable.") from None
-        out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
-        return StreamingResponse(
-            response.aiter_raw(),
-            status_code=response.status_code,
-            headers=out_headers,
-            background=BackgroundTask(response.aclose),
+        proxied = StreamingResponse(
+            response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
         )
+        # multi_items(): repeated headers (several Set-Cookie) must stay separate lines, never comma-joined.
+        for name, value in response.headers.multi_items():
+            if name.lower() not in HOP_BY_HOP:
+                proxied.headers.append(name, value)
+        return proxied
 
     return router

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from adpilot_common.events.contracts.user import UserRegistered
+from adpilot_common.events.contracts.audit import AuditRequested
+from adpilot_common.events.contracts.session import SessionRevoked
+from adpilot_common.events.contracts.user import (
+    EmailVerificationRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+    UserInvited,
+    UserRegistered,
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,35 @@ class EventContract:
 
 CONTRACTS: dict[str, EventContract] = {
     c.subject: c
-    for c in (EventContract("user.v1.registered", UserRegistered, "auth", "A user account was created."),)
+    for c in (
+        EventContract("user.v1.registered", UserRegistered, "auth", "A user account was created."),
+        EventContract("user.v1.invited", UserInvited, "auth", "Someone was invited to join an org."),
+        EventContract(
+            "user.v1.email_verification_requested",
+            EmailVerificationRequested,
+            "auth",
+            "A verification link must be emailed.",
+        ),
+        EventContract(
+            "user.v1.password_reset_requested",
+            PasswordResetRequested,
+            "auth",
+            "A password-reset link must be emailed.",
+        ),
+        EventContract("user.v1.password_changed", PasswordChanged, "auth", "An account's password changed."),
+        EventContract(
+            "audit.v1.requested",
+            AuditRequested,
+            "any service",
+            "Append an entry to the org's audit log (consumed by auth; org_id from the envelope).",
+        ),
+        EventContract(
+            "session.v1.revoked",
+            SessionRevoked,
+            "auth",
+            "A login session ended early; reject its access tokens.",
+        ),
+    )
 }
 
 

@@ -1,0 +1,44 @@
+"""Appending to the audit log, in the caller's transaction (an action and its audit row commit together)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot_auth.models.audit import AuditEntry
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip: str | None
+    user_agent: str | None
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    context: RequestContext | None = None,
+    actor_user_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    changes: dict[str, Any] | None = None,
+    source: str = "auth",
+) -> None:
+    session.add(
+        AuditEntry(
+            action=action,
+            actor_user_id=actor_user_id,
+            org_id=org_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            changes=changes,
+            ip=context.ip if context else None,
+            user_agent=(context.user_agent or "")[:512] if context else None,
+            source=source,
+        )
+    )

@@ -1,0 +1,108 @@
+"""MFA: enrol TOTP (QR), confirm, second sign-in step, recovery codes, disable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from adpilot_auth.audit.service import record
+from adpilot_auth.context import Caller, Deps
+from adpilot_auth.mfa import service
+from adpilot_auth.mfa.schemas import (
+    CodeSubmission,
+    EnrolmentOut,
+    MfaLogin,
+    PasswordConfirmation,
+    RecoveryCodesOut,
+)
+from adpilot_auth.models.user import User
+from adpilot_auth.sessions import service as sessions
+from adpilot_auth.sessions.endpoints import token_response
+from adpilot_auth.sessions.schemas import TokenResponse
+from adpilot_common.problems import Problem
+
+router = APIRouter(prefix="/api/auth", tags=["mfa"])
+
+
+async def _count(deps: Deps, user_id: object) -> None:
+    async with deps.sessions() as session, session.begin():
+        await service.count_attempt(session, deps.settings, user_id)  # type: ignore[arg-type]
+
+
+async def _audit_failure(deps: Deps, user_id: object, action: str) -> None:
+    async with deps.sessions() as session, session.begin():
+        await record(session, action, context=deps.context, actor_user_id=user_id)  # type: ignore[arg-type]
+
+
+@router.post("/mfa/totp/enrol", response_model=EnrolmentOut, responses={401: {}})
+async def enrol(body: PasswordConfirmation, caller: Caller, deps: Deps) -> EnrolmentOut:
+    """Start (or restart) TOTP enrolment; needs the password (and the current code if MFA is already on)."""
+    async with deps.sessions() as session, session.begin():
+        user = await session.get(User, caller.user_id, with_for_update=True)
+        assert user is not None
+        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        enrolment = await service.start_enrolment(session, user, deps.box, deps.context)
+    return EnrolmentOut(
+        secret=enrolment.secret,
+        provisioning_uri=enrolment.provisioning_uri,
+        qr_png_data_uri=enrolment.qr_png_data_uri,
+    )
+
+
+@router.post("/mfa/totp/confirm", response_model=RecoveryCodesOut, responses={401: {}, 409: {}, 429: {}})
+async def confirm(body: CodeSubmission, caller: Caller, deps: Deps) -> RecoveryCodesOut:
+    await _count(deps, caller.user_id)
+    try:
+        async with deps.sessions() as session, session.begin():
+            user = await session.get(User, caller.user_id, with_for_update=True)
+            assert user is not None
+            codes = await service.confirm_enrolment(
+                session, deps.settings, user, body.code, deps.box, caller.session_id, deps.context
+            )
+    except Problem:
+        await _audit_failure(deps, caller.user_id, "mfa.confirm_failed")
+        raise
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@router.post("/mfa/disable", status_code=204, responses={401: {}})
+async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Response:
+    await _count(deps, caller.user_id)
+    async with deps.sessions() as session, session.begin():
+        user = await session.get(User, caller.user_id, with_for_update=True)
+        assert user is not None
+        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        await service.disable(session, user, deps.context)
+    return Response(status_code=204)
+
+
+@router.post("/mfa/recovery-codes", response_model=RecoveryCodesOut, responses={401: {}, 409: {}})
+async def regenerate(body: PasswordConfirmation, caller: Caller, deps: Deps) -> RecoveryCodesOut:
+    await _count(deps, caller.user_id)
+    async with deps.sessions() as session, session.begin():
+        user = await session.get(User, caller.user_id, with_for_update=True)
+        assert user is not None
+        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        codes = await service.regenerate_codes(session, deps.settings, user, deps.context)
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@router.post("/login/mfa", response_model=TokenResponse, responses={401: {}, 429: {}})
+async def login_second_step(body: MfaLogin, response: Response, deps: Deps) -> TokenResponse:
+    """Second sign-in step: the challenge from /login plus a TOTP code or an unused recovery code."""
+    user_id = service.challenged_user(deps.box, body.mfa_token, deps.settings.mfa_challenge_ttl_s)
+    await _count(deps, user_id)
+    try:
+        async with deps.sessions() as session, session.begin():
+            user = await session.get(User, user_id, with_for_update=True)
+            if user is None or user.disabled_at is not None or not user.totp_confirmed:
+                raise service.WRONG_CODE
+            method = await service.check_code(
+                session, deps.settings, user, body.code, deps.box, allow_recovery=True
+            )
+            issued = await sessions.start_session(
+                session, deps.settings, deps.box, user, deps.context, mfa_verified=True, method=method
+            )
+    except Problem:
+        await _audit_failure(deps, user_id, "login.mfa_failed")
+        raise
+    return token_response(response, deps, issued)

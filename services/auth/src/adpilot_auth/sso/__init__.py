@@ -1,0 +1,1 @@
+"""Sign in with Google: OpenID Connect authorization-code flow with PKCE, state bound to the browser."""
