@@ -130,10 +130,81 @@ async def request_overhead(n: int) -> dict[str, Any]:
     }
 
 
+async def login_timing(rounds: int) -> dict[str, Any]:
+    """Median sign-in latency for an unknown user, a wrong password and a disabled account, against the real
+    auth app on a real PostgreSQL and nats-server: the three must be indistinguishable (ASVS 6.3.8)."""
+    import tempfile
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adpilot_auth.config import Settings
+    from adpilot_auth.main import create_app
+    from adpilot_common.devstack.nats import NatsServer
+    from adpilot_common.devstack.ports import free_port
+    from adpilot_common.devstack.postgres import PostgresServer
+    from adpilot_common.migrate import upgrade
+    from adpilot_common.testing.plugin import running
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = PostgresServer(free_port(), Path(tmp) / "pg", Path(tmp) / "pg.log")
+        nats = NatsServer(free_port(), Path(tmp) / "nats")
+        pg.start()
+        nats.start()
+        try:
+            pg.create_database("bench_auth")
+            url = pg.url("bench_auth")
+            await asyncio.to_thread(upgrade, "auth", url)
+            settings = Settings(
+                environment="test",
+                database_url=url,
+                nats_url=nats.url,
+                login_max_per_ip_per_minute=1_000_000,
+                lockout_threshold=1_000_000,
+            )
+            app = create_app(settings)
+            async with running(app):
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://auth") as c:
+                    for email in ("known@example.com", "disabled@example.com"):
+                        await c.post(
+                            "/api/auth/register", json={"email": email, "password": "a long passphrase"}
+                        )
+                    engine = create_async_engine(url)
+                    async with engine.begin() as conn:
+                        await conn.execute(
+                            text("UPDATE users SET disabled_at = now() WHERE email LIKE 'disabled%'")
+                        )
+                    await engine.dispose()
+                    cases = {
+                        "unknown_user": ("nobody@example.com", "a long passphrase"),
+                        "wrong_password": ("known@example.com", "not the passphrase"),
+                        "disabled_user": ("disabled@example.com", "a long passphrase"),
+                    }
+                    samples: dict[str, list[float]] = {name: [] for name in cases}
+                    for _ in range(rounds):
+                        for name, (email, password) in cases.items():
+                            started = time.perf_counter()
+                            response = await c.post(
+                                "/api/auth/login", json={"email": email, "password": password}
+                            )
+                            samples[name].append((time.perf_counter() - started) * 1000)
+                            assert response.status_code == 401, response.text
+        finally:
+            nats.stop()
+            pg.remove()
+    medians = {name: round(statistics.median(v), 2) for name, v in samples.items()}
+    return {
+        "rounds": rounds,
+        "median_ms": medians,
+        "max_median_gap_ms": round(max(medians.values()) - min(medians.values()), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--argon2-seconds", type=float, default=3.0)
+    parser.add_argument("--login-rounds", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "auth.json")
     args = parser.parse_args()
 
@@ -146,6 +217,7 @@ def main() -> None:
     cores = os.cpu_count() or 1
     many = argon2_verifies_per_s(HASHER, args.argon2_seconds, cores)
     overhead = asyncio.run(request_overhead(args.requests))
+    timing = asyncio.run(login_timing(args.login_rounds))
     doc = {
         "benchmark": "auth",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -157,6 +229,7 @@ def main() -> None:
             "ms_per_verify": round(1000 / one, 2),
         },
         "request_overhead": overhead,
+        "login_failure_timing": timing,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
@@ -169,6 +242,9 @@ def main() -> None:
         f"{overhead['authenticated_p50_ms']:.3f} ms, added {overhead['added_p50_ms']:.3f} ms "
         f"(target <= {TARGET_ADDED_MS} ms: {'MET' if overhead['met'] else 'MISS'}); "
         f"verify + revocation check alone {overhead['token_verify_plus_revocation_ms']:.3f} ms"
+    )
+    print(
+        f"failed sign-in median latency (ms): {timing['median_ms']}; largest gap {timing['max_median_gap_ms']} ms"
     )
     print(f"wrote {args.out}")
 

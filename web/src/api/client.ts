@@ -7,6 +7,10 @@
  *   (`application/problem+json`) and thrown as {@link ApiError}.
  * - Network failures are thrown as an `ApiError` with `status === 0`.
  * - Aborts (via `signal`) are re-thrown unchanged so callers can ignore them.
+ * - Signed in (an {@link AuthProvider} is installed by `src/auth/session.ts`), requests carry
+ *   `Authorization: Bearer <access token>`; a 401 triggers one (single-flight) refresh and one retry.
+ *   Pass `auth: false` for public endpoints (sign-in, sign-up, ...).
+ * - `csrf: true` echoes the readable `adpilot_csrf` cookie in `X-CSRF-Token` (refresh, logout).
  */
 
 /** RFC 9457 problem details object. Extension members are allowed. */
@@ -65,6 +69,55 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'credentials'
   json?: unknown;
   /** Raw body, used as-is when `json` is not given. */
   body?: BodyInit | null;
+  /**
+   * Attach the access token (when signed in) and, after a 401, refresh once and retry.
+   * Default true; use false for public endpoints whose 401 means something else (wrong password).
+   */
+  auth?: boolean;
+  /** Send the CSRF double-submit header (`X-CSRF-Token` = the `adpilot_csrf` cookie). */
+  csrf?: boolean;
+}
+
+export const CSRF_COOKIE = 'adpilot_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** The value of a cookie readable by scripts (`document.cookie`), or undefined. */
+export function readCookie(name: string): string | undefined {
+  if (typeof document === 'undefined') return undefined;
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Supplies access tokens to {@link apiFetch}. Installed once by the auth session module; the client
+ * itself never stores a token.
+ */
+export interface AuthProvider {
+  /** A usable access token (refreshed first if it is about to expire), or null when signed out. */
+  getAccessToken(): Promise<string | null>;
+  /**
+   * A request sent with `rejectedToken` got a 401: return a fresh token to retry with (refreshing at most
+   * once for concurrent callers), or null when the session is gone.
+   */
+  handleUnauthorized(rejectedToken: string): Promise<string | null>;
+}
+
+let authProvider: AuthProvider | null = null;
+
+/** Install (or remove, with null) the token source used by every request. */
+export function setAuthProvider(provider: AuthProvider | null): void {
+  authProvider = provider;
 }
 
 const MAX_TEXT_DETAIL = 300;
@@ -120,12 +173,33 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   });
 }
 
+async function send(
+  path: string,
+  init: Omit<RequestOptions, 'json' | 'auth' | 'csrf'>,
+  headers: Headers,
+): Promise<Response> {
+  try {
+    return await fetch(path, { ...init, headers, credentials: 'same-origin' });
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new ApiError({
+      status: 0,
+      title: 'Network error',
+      detail: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+function canResend(body: BodyInit | null | undefined): boolean {
+  return !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+}
+
 /**
  * Perform a request against the API and return the parsed JSON body.
  * Returns `undefined` (typed as `T`) for empty bodies such as 204.
  */
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { json, body, headers: initHeaders, ...rest } = options;
+  const { json, body, headers: initHeaders, auth = true, csrf = false, ...rest } = options;
   const headers = new Headers(initHeaders);
   if (!headers.has('Accept')) {
     headers.set('Accept', 'application/json, application/problem+json');
@@ -135,22 +209,23 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
     headers.set('Content-Type', 'application/json');
     requestBody = JSON.stringify(json);
   }
+  if (csrf) {
+    const token = readCookie(CSRF_COOKIE);
+    if (token) headers.set(CSRF_HEADER, token);
+  }
 
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      ...rest,
-      headers,
-      body: requestBody,
-      credentials: 'same-origin',
-    });
-  } catch (err) {
-    if (isAbortError(err)) throw err;
-    throw new ApiError({
-      status: 0,
-      title: 'Network error',
-      detail: err instanceof Error ? err.message : String(err),
-    });
+  const provider = auth && !headers.has('Authorization') ? authProvider : null;
+  let token = provider ? await provider.getAccessToken() : null;
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+
+  let res = await send(path, { ...rest, body: requestBody }, headers);
+
+  if (res.status === 401 && provider && token && canResend(requestBody)) {
+    token = await provider.handleUnauthorized(token);
+    if (token) {
+      headers.set('Authorization', `Bearer ${token}`);
+      res = await send(path, { ...rest, body: requestBody }, headers);
+    }
   }
 
   if (!res.ok) {

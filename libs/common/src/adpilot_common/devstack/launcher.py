@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import fcntl
 import io
+import json
 import os
 import signal
 import subprocess
@@ -506,6 +507,12 @@ class Stack:
                 key = backend.name.upper().replace("-", "_")
                 env[f"GATEWAY_{key}_URL"] = f"http://{HOST}:{self.config.ports[backend.name]}"
             env["GATEWAY_SPA_DIR"] = str(self.config.spa_dir)
+        if spec.name == "auth":
+            # The CSRF Origin check of refresh/logout must accept the gateway's real origin on any port.
+            gateway_port = self.config.ports[GATEWAY.name]
+            env["AUTH_ALLOWED_ORIGINS"] = json.dumps(
+                [f"http://{HOST}:{gateway_port}", f"http://localhost:{gateway_port}"]
+            )
         return env
 
     def _start_service(self, spec: ServiceSpec, database_urls: Mapping[str, str]) -> None:
