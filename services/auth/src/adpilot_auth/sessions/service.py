@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from user_agents import parse as parse_user_agent
 
@@ -277,12 +277,6 @@ async def revoke_all(
     for login in sessions:
         await revoke(session, login, reason, context=context, actor_user_id=user_id)
     return len(sessions)
-
-
-async def touch(session: AsyncSession, session_id: uuid.UUID) -> None:
-    await session.execute(
-        update(LoginSession).where(LoginSession.id == session_id).values(last_active_at=datetime.now(UTC))
-    )
 
 
 async def switch_org(
