@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_auth.audit.service import record
-from adpilot_auth.context import Caller, Deps
+from adpilot_auth.context import AuthDeps, Caller, Deps
 from adpilot_auth.mfa import service
 from adpilot_auth.mfa.schemas import (
     CodeSubmission,
@@ -19,6 +20,7 @@ from adpilot_auth.sessions import service as sessions
 from adpilot_auth.sessions.endpoints import token_response
 from adpilot_auth.sessions.schemas import TokenResponse
 from adpilot_common.problems import Problem
+from adpilot_common.security.tokens import AccessClaims
 
 router = APIRouter(prefix="/api/auth", tags=["mfa"])
 
@@ -33,13 +35,22 @@ async def _audit_failure(deps: Deps, user_id: object, action: str) -> None:
         await record(session, action, context=deps.context, actor_user_id=user_id)  # type: ignore[arg-type]
 
 
+async def _reauthenticated(
+    session: AsyncSession, caller: AccessClaims, body: PasswordConfirmation, deps: AuthDeps
+) -> User:
+    """The caller's row, locked, after the password (and current code, if MFA is on) checked out."""
+    user = await session.get(User, caller.user_id, with_for_update=True)
+    assert user is not None
+    await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+    return user
+
+
 @router.post("/mfa/totp/enrol", response_model=EnrolmentOut, responses={401: {}})
 async def enrol(body: PasswordConfirmation, caller: Caller, deps: Deps) -> EnrolmentOut:
     """Start (or restart) TOTP enrolment; needs the password (and the current code if MFA is already on)."""
+    await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
-        user = await session.get(User, caller.user_id, with_for_update=True)
-        assert user is not None
-        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        user = await _reauthenticated(session, caller, body, deps)
         enrolment = await service.start_enrolment(session, user, deps.box, deps.context)
     return EnrolmentOut(
         secret=enrolment.secret,
@@ -68,9 +79,7 @@ async def confirm(body: CodeSubmission, caller: Caller, deps: Deps) -> RecoveryC
 async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Response:
     await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
-        user = await session.get(User, caller.user_id, with_for_update=True)
-        assert user is not None
-        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        user = await _reauthenticated(session, caller, body, deps)
         await service.disable(session, user, deps.context)
     return Response(status_code=204)
 
@@ -79,9 +88,7 @@ async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Res
 async def regenerate(body: PasswordConfirmation, caller: Caller, deps: Deps) -> RecoveryCodesOut:
     await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
-        user = await session.get(User, caller.user_id, with_for_update=True)
-        assert user is not None
-        await service.reauthenticate(session, deps.settings, user, body.password, body.code, deps.box)
+        user = await _reauthenticated(session, caller, body, deps)
         codes = await service.regenerate_codes(session, deps.settings, user, deps.context)
     return RecoveryCodesOut(recovery_codes=codes)
 
