@@ -1,16 +1,62 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Route, Routes } from 'react-router-dom';
+import { AuthProvider } from './auth/AuthProvider';
+import { GuestOnly, RequireAuth } from './auth/guards';
 import { Layout } from './components/Layout';
+import { AcceptInvitationPage } from './pages/auth/AcceptInvitationPage';
+import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage';
+import { ResetPasswordPage } from './pages/auth/ResetPasswordPage';
+import { SignInPage } from './pages/auth/SignInPage';
+import { SignUpPage } from './pages/auth/SignUpPage';
+import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
+import { AuditPage } from './pages/AuditPage';
+import { MembersPage } from './pages/MembersPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { OrgsPage } from './pages/OrgsPage';
+import { SecurityPage } from './pages/SecurityPage';
+import { SessionsPage } from './pages/SessionsPage';
 import { StatusPage } from './pages/StatusPage';
+import { createQueryClient } from './queryClient';
 
-export function App() {
+export function AppRoutes() {
   return (
     <Routes>
       <Route element={<Layout />}>
         <Route index element={<StatusPage />} />
         <Route path="status" element={<StatusPage />} />
+
+        <Route element={<GuestOnly />}>
+          <Route path="login" element={<SignInPage />} />
+          <Route path="signup" element={<SignUpPage />} />
+        </Route>
+        <Route path="forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="reset-password" element={<ResetPasswordPage />} />
+        <Route path="verify-email" element={<VerifyEmailPage />} />
+
+        <Route element={<RequireAuth />}>
+          <Route path="account" element={<SecurityPage />} />
+          <Route path="sessions" element={<SessionsPage />} />
+          <Route path="orgs" element={<OrgsPage />} />
+          <Route path="members" element={<MembersPage />} />
+          <Route path="audit" element={<AuditPage />} />
+          <Route path="invitations/accept" element={<AcceptInvitationPage />} />
+        </Route>
+
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
+  );
+}
+
+/** The whole app minus the router (main.tsx adds BrowserRouter, tests a MemoryRouter). */
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AuthProvider>
+        <AppRoutes />
+      </AuthProvider>
+    </QueryClientProvider>
   );
 }

@@ -137,3 +137,15 @@ async def test_an_org_can_require_mfa(auth_app: AuthApp):
         "/api/auth/login/mfa", json={"mfa_token": challenge, "code": code_at(totp, 1)}
     )
     assert jwt.decode(ok.json()["access_token"], options={"verify_signature": False})["org"] == org["id"]
+
+
+async def test_mfa_changes_are_filed_in_the_callers_org_audit_log(auth_app: AuthApp):
+    headers = await signed_in(auth_app, "ada@example.com")
+    await enable_mfa(auth_app, headers)
+    [org] = (await auth_app.client.get("/api/auth/orgs", headers=headers)).json()
+    page = (
+        await auth_app.client.get(
+            f"/api/auth/orgs/{org['id']}/audit", params={"action": "mfa."}, headers=headers
+        )
+    ).json()
+    assert [i["action"] for i in page["items"]] == ["mfa.enabled", "mfa.enrolment_started"]

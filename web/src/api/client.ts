@@ -8,7 +8,8 @@
  * - Network failures are thrown as an `ApiError` with `status === 0`.
  * - Aborts (via `signal`) are re-thrown unchanged so callers can ignore them.
  * - Signed in (an {@link AuthProvider} is installed by `src/auth/session.ts`), requests carry
- *   `Authorization: Bearer <access token>`; a 401 triggers one (single-flight) refresh and one retry.
+ *   `Authorization: Bearer <access token>`; a 401 with a `WWW-Authenticate: Bearer` challenge (token
+ *   expired or revoked) triggers one (single-flight) refresh and one retry.
  *   Pass `auth: false` for public endpoints (sign-in, sign-up, ...).
  * - `csrf: true` echoes the readable `adpilot_csrf` cookie in `X-CSRF-Token` (refresh, logout).
  */
@@ -190,6 +191,15 @@ async function send(
   }
 }
 
+/**
+ * A 401 about the access token carries an RFC 6750 `WWW-Authenticate: Bearer ...` challenge; a 401 for
+ * other reasons (a wrong password when re-authenticating, a wrong MFA code) does not, and must not
+ * trigger a refresh and a second attempt.
+ */
+function isTokenChallenge(res: Response): boolean {
+  return /^\s*bearer\b/i.test(res.headers.get('WWW-Authenticate') ?? '');
+}
+
 function canResend(body: BodyInit | null | undefined): boolean {
   return !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
 }
@@ -220,7 +230,7 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
 
   let res = await send(path, { ...rest, body: requestBody }, headers);
 
-  if (res.status === 401 && provider && token && canResend(requestBody)) {
+  if (res.status === 401 && provider && token && isTokenChallenge(res) && canResend(requestBody)) {
     token = await provider.handleUnauthorized(token);
     if (token) {
       headers.set('Authorization', `Bearer ${token}`);

@@ -1,20 +1,90 @@
-import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
+import { useEffect, useRef, useState } from 'react';
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { isAdmin } from '../api/auth';
+import { useActiveOrg, useMe } from '../api/queries';
+import { authSession } from '../auth/session';
+import { useAuth } from '../auth/useAuth';
+import { OrgSwitcher } from './OrgSwitcher';
 
 interface NavItem {
   to: string;
   label: string;
   /** Other exact paths that render the same page (e.g. the index route). */
   aliases?: string[];
+  /** Shown only when signed in / only to admins of the active org. */
+  auth?: 'user' | 'admin';
 }
 
 /** Left navigation. Add an entry here when a page actually exists. */
-const NAV_ITEMS: NavItem[] = [{ to: '/status', label: 'Status', aliases: ['/'] }];
+const NAV_ITEMS: NavItem[] = [
+  { to: '/status', label: 'Status', aliases: ['/'] },
+  { to: '/account', label: 'Security', auth: 'user' },
+  { to: '/sessions', label: 'Sessions', auth: 'user' },
+  { to: '/orgs', label: 'Organisations', auth: 'user' },
+  { to: '/members', label: 'Members', auth: 'user' },
+  { to: '/audit', label: 'Audit log', auth: 'admin' },
+];
+
+function UserMenu() {
+  const me = useMe();
+  const navigate = useNavigate();
+  const [pending, setPending] = useState(false);
+
+  const signOut = async () => {
+    setPending(true);
+    try {
+      await authSession.logout();
+    } finally {
+      setPending(false);
+    }
+    navigate('/login', { replace: true });
+  };
+
+  return (
+    <div className="user-menu">
+      <span className="user-name" data-testid="current-user">
+        {me.data ? (me.data.display_name ?? me.data.email) : ''}
+      </span>
+      <button
+        type="button"
+        className="button button-header"
+        onClick={() => void signOut()}
+        disabled={pending}
+        aria-busy={pending || undefined}
+      >
+        {pending ? 'Signing out…' : 'Sign out'}
+      </button>
+    </div>
+  );
+}
 
 export function Layout() {
   const { pathname } = useLocation();
+  const { status } = useAuth();
+  const { role } = useActiveOrg();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  // After client-side navigation move focus to the new page, as a full page load would (unless the new
+  // page already focused something of its own, e.g. the first field of a form).
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    if (!mainRef.current?.contains(document.activeElement)) mainRef.current?.focus();
+  }, [pathname]);
+
+  const items = NAV_ITEMS.filter(
+    (item) =>
+      !item.auth || (status === 'authenticated' && (item.auth === 'user' || isAdmin(role))),
+  );
 
   return (
     <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="app-header">
         <Link className="brand" to="/">
           <span className="brand-mark" aria-hidden="true">
@@ -22,10 +92,27 @@ export function Layout() {
           </span>
           <span className="brand-name">AdPilot</span>
         </Link>
+        <div className="header-end">
+          {status === 'authenticated' ? (
+            <>
+              <OrgSwitcher />
+              <UserMenu />
+            </>
+          ) : status === 'anonymous' ? (
+            <nav className="header-links" aria-label="Account">
+              <Link className="header-link" to="/login">
+                Sign in
+              </Link>
+              <Link className="button button-header" to="/signup">
+                Create account
+              </Link>
+            </nav>
+          ) : null}
+        </div>
       </header>
       <nav className="app-nav" aria-label="Main">
         <ul>
-          {NAV_ITEMS.map((item) => (
+          {items.map((item) => (
             <li key={item.to}>
               <NavLink
                 to={item.to}
@@ -39,7 +126,7 @@ export function Layout() {
           ))}
         </ul>
       </nav>
-      <main className="app-main">
+      <main className="app-main" id="main" ref={mainRef} tabIndex={-1}>
         <Outlet />
       </main>
     </div>

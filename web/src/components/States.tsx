@@ -17,7 +17,7 @@ export function EmptyState({ children }: { children: ReactNode }) {
 /** A success/info message announced to screen readers. */
 export function Notice({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <div className="banner banner-ok" role="status" data-testid={testId}>
+    <div className="banner banner-ok notice" role="status" data-testid={testId}>
       {children}
     </div>
   );

@@ -79,12 +79,14 @@ class ServiceRuntime:
         log.info("service started", consumers=[c.name for c in self.consumers])
 
     async def stop(self) -> None:
-        """SIGTERM path: stop relaying, let in-flight handlers finish and ack, then close connections."""
+        """SIGTERM path: stop relaying and the service's own background work, let in-flight handlers finish and
+        ack, then close connections. Stop hooks run before the broker drains: a listener still subscribing on
+        a draining connection would keep the drain (and the process) from ever finishing."""
         if self.relay is not None:
             await self.relay.stop()
-        await self.broker.stop()
-        for hook in self._on_stop:
+        for hook in reversed(self._on_stop):
             await hook()
+        await self.broker.stop()
         if self.engine is not None:
             await self.engine.dispose()
         log.info("service stopped")

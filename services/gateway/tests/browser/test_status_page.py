@@ -1,67 +1,22 @@
 """The status page in a real Chromium (Debian's /usr/bin/chromium) against the real stack from the launcher.
 
-Run with ``make test-browser`` (``make test`` deselects the ``browser`` marker). Never downloads a browser:
-``playwright install`` is not needed, Playwright drives the system Chromium through ``executable_path``.
+Run with ``make test-browser`` (``make test`` deselects the ``browser`` marker). The stack, browser and page
+fixtures live in conftest.py.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from adpilot_common.devstack.launcher import BACKENDS, LauncherProcess
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("ADPILOT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NAMES = [s.name for s in BACKENDS]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LauncherProcess]:
-    root = tmp_path_factory.mktemp("browser-stack")
-    with LauncherProcess(root / "data", root / "launcher.log") as launcher:
-        launcher.wait_ready()
-        yield launcher
-        launcher.interrupt()
-        assert launcher.wait() == 0, launcher.output()[-4000:]
-        assert launcher.survivors() == []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium (or set ADPILOT_CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser, stack: LauncherProcess) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.gateway_url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    yield page
-    context.close()
-    assert problems == [], f"browser console errors: {problems}"
 
 
 def expect_all_ready(page: Page) -> None:

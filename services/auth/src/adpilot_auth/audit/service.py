@@ -15,6 +15,11 @@ from adpilot_auth.models.audit import AuditEntry
 class RequestContext:
     ip: str | None
     user_agent: str | None
+    # The caller's active org: user-level actions (MFA, password) are filed there, so the org's admins see them.
+    org_id: uuid.UUID | None = None
+
+    def in_org(self, org_id: uuid.UUID | None) -> RequestContext:
+        return RequestContext(self.ip, self.user_agent, org_id)
 
 
 async def record(
@@ -33,7 +38,7 @@ async def record(
         AuditEntry(
             action=action,
             actor_user_id=actor_user_id,
-            org_id=org_id,
+            org_id=org_id if org_id is not None else (context.org_id if context else None),
             resource_type=resource_type,
             resource_id=resource_id,
             changes=changes,

@@ -51,7 +51,7 @@ async def enrol(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Enrol
     await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
         user = await _reauthenticated(session, caller, body, deps)
-        enrolment = await service.start_enrolment(session, user, deps.box, deps.context)
+        enrolment = await service.start_enrolment(session, user, deps.box, deps.context.in_org(caller.org_id))
     return EnrolmentOut(
         secret=enrolment.secret,
         provisioning_uri=enrolment.provisioning_uri,
@@ -67,7 +67,13 @@ async def confirm(body: CodeSubmission, caller: Caller, deps: Deps) -> RecoveryC
             user = await session.get(User, caller.user_id, with_for_update=True)
             assert user is not None
             codes = await service.confirm_enrolment(
-                session, deps.settings, user, body.code, deps.box, caller.session_id, deps.context
+                session,
+                deps.settings,
+                user,
+                body.code,
+                deps.box,
+                caller.session_id,
+                deps.context.in_org(caller.org_id),
             )
     except Problem:
         await _audit_failure(deps, caller.user_id, "mfa.confirm_failed")
@@ -80,7 +86,7 @@ async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Res
     await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
         user = await _reauthenticated(session, caller, body, deps)
-        await service.disable(session, user, deps.context)
+        await service.disable(session, user, deps.context.in_org(caller.org_id))
     return Response(status_code=204)
 
 
@@ -89,7 +95,9 @@ async def regenerate(body: PasswordConfirmation, caller: Caller, deps: Deps) -> 
     await _count(deps, caller.user_id)
     async with deps.sessions() as session, session.begin():
         user = await _reauthenticated(session, caller, body, deps)
-        codes = await service.regenerate_codes(session, deps.settings, user, deps.context)
+        codes = await service.regenerate_codes(
+            session, deps.settings, user, deps.context.in_org(caller.org_id)
+        )
     return RecoveryCodesOut(recovery_codes=codes)
 
 

@@ -88,6 +88,6 @@ async def change_password(body: PasswordChange, caller: Caller, deps: Deps) -> P
             body.new_password,
             end_other_sessions=body.end_other_sessions,
             keep_session=caller.session_id,
-            context=deps.context,
+            context=deps.context.in_org(caller.org_id),
         )
     return PasswordChanged(other_sessions_ended=ended)

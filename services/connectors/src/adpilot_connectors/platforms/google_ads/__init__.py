@@ -1,0 +1,10 @@
+"""Google Ads (official ``google-ads`` SDK, async gRPC) implementation of ``AdPlatformClient``."""
+
+from adpilot_connectors.platforms.google_ads.client import (
+    API_VERSION,
+    GoogleAdsPlatformClient,
+    normalize_customer_id,
+    rsa_problems,
+)
+
+__all__ = ["API_VERSION", "GoogleAdsPlatformClient", "normalize_customer_id", "rsa_problems"]

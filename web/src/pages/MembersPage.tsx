@@ -1,0 +1,364 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Link } from 'react-router-dom';
+import { z } from 'zod';
+import {
+  changeMemberRole,
+  createInvitation,
+  INVITABLE_ROLES,
+  isAdmin,
+  listInvitations,
+  listMembers,
+  removeMember,
+  revokeInvitation,
+  ROLES,
+  type Invitation,
+  type Member,
+  type Role,
+} from '../api/auth';
+import { queryKeys, useActiveOrg } from '../api/queries';
+import { useAuth } from '../auth/useAuth';
+import { Card } from '../components/Card';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { applyServerErrors, SelectField, SubmitButton, TextField } from '../components/Form';
+import { EmptyState, LoadingState, Notice } from '../components/States';
+import { Time } from '../components/Time';
+import { emailField } from '../forms/schemas';
+import { useDocumentTitle } from '../hooks/useDocumentTitle';
+
+function memberLabel(m: Member): string {
+  return m.display_name ? `${m.display_name} (${m.email})` : m.email;
+}
+
+function RoleEditor({ orgId, member, myRole }: { orgId: string; member: Member; myRole: Role }) {
+  const queryClient = useQueryClient();
+  const [role, setRole] = useState<Role>(member.role);
+  const selectId = useId();
+  const mutation = useMutation({
+    mutationFn: (next: Role) => changeMemberRole(orgId, member.user_id, next),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(orgId) }),
+  });
+  const choices = myRole === 'owner' ? ROLES : ROLES.filter((r) => r !== 'owner');
+  const dirty = role !== member.role;
+  return (
+    <div className="role-editor">
+      <label htmlFor={selectId} className="visually-hidden">
+        Role of {memberLabel(member)}
+      </label>
+      <select
+        id={selectId}
+        className="input input-small"
+        value={role}
+        onChange={(e) => setRole(e.target.value as Role)}
+        disabled={mutation.isPending}
+      >
+        {choices.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </select>
+      {dirty ? (
+        <>
+          <button
+            type="button"
+            className="button button-small button-primary"
+            onClick={() => mutation.mutate(role)}
+            disabled={mutation.isPending}
+          >
+            {mutation.isPending ? 'Saving…' : 'Save'}
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => {
+              setRole(member.role);
+              mutation.reset();
+            }}
+            disabled={mutation.isPending}
+          >
+            Cancel
+          </button>
+        </>
+      ) : null}
+      {mutation.isError ? <ErrorBanner heading="Could not change the role" error={mutation.error} /> : null}
+    </div>
+  );
+}
+
+function RemoveMember({ orgId, member }: { orgId: string; member: Member }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const mutation = useMutation({
+    mutationFn: () => removeMember(orgId, member.user_id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(orgId) }),
+  });
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        onClick={() => setConfirming(true)}
+        aria-label={`Remove ${memberLabel(member)}`}
+      >
+        Remove
+      </button>
+    );
+  }
+  return (
+    <div className="inline-confirm" role="group" aria-label={`Confirm removing ${memberLabel(member)}`}>
+      <span>Remove {member.display_name ?? member.email}?</span>
+      <button
+        type="button"
+        className="button button-small button-danger"
+        onClick={() => mutation.mutate()}
+        disabled={mutation.isPending}
+        autoFocus
+      >
+        {mutation.isPending ? 'Removing…' : 'Yes, remove'}
+      </button>
+      <button type="button" className="button button-small" onClick={() => setConfirming(false)} disabled={mutation.isPending}>
+        Cancel
+      </button>
+      {mutation.isError ? <ErrorBanner heading="Could not remove the member" error={mutation.error} /> : null}
+    </div>
+  );
+}
+
+function MembersTable({ orgId, myRole }: { orgId: string; myRole: Role }) {
+  const { claims } = useAuth();
+  const members = useQuery({
+    queryKey: queryKeys.members(orgId),
+    queryFn: ({ signal }) => listMembers(orgId, signal),
+  });
+  const canManage = isAdmin(myRole);
+
+  if (members.isPending) return <LoadingState label="Loading members…" />;
+  if (members.isError) return <ErrorBanner heading="Could not load the members" error={members.error} />;
+  if (members.data.length === 0) return <EmptyState>No members yet.</EmptyState>;
+
+  return (
+    <table className="table table-responsive" data-testid="members">
+      <caption className="visually-hidden">Members</caption>
+      <thead>
+        <tr>
+          <th scope="col">Member</th>
+          <th scope="col">Role</th>
+          <th scope="col">Joined</th>
+          {canManage ? (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>
+        {members.data.map((m) => {
+          const isMe = m.user_id === claims?.userId;
+          const editable = canManage && !isMe && (myRole === 'owner' || m.role !== 'owner');
+          return (
+            <tr key={m.user_id} data-testid="member-row">
+              <td data-label="Member">
+                <span className="cell-strong">{m.display_name ?? m.email}</span>
+                {isMe ? <span className="badge badge-neutral">You</span> : null}
+                {m.display_name ? <div className="muted">{m.email}</div> : null}
+              </td>
+              <td data-label="Role">{editable ? <RoleEditor orgId={orgId} member={m} myRole={myRole} /> : m.role}</td>
+              <td data-label="Joined">
+                <Time iso={m.joined_at} />
+              </td>
+              {canManage ? (
+                <td data-label="Actions" className="actions-cell">
+                  {editable ? <RemoveMember orgId={orgId} member={m} /> : null}
+                </td>
+              ) : null}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+const inviteSchema = z.object({ email: emailField, role: z.enum(['viewer', 'member', 'admin']) });
+type InviteValues = z.input<typeof inviteSchema>;
+
+function InviteForm({ orgId }: { orgId: string }) {
+  const queryClient = useQueryClient();
+  const {
+    register,
+    handleSubmit,
+    setError,
+    reset,
+    formState: { errors },
+  } = useForm<InviteValues>({ resolver: zodResolver(inviteSchema), defaultValues: { email: '', role: 'member' } });
+  const mutation = useMutation({
+    mutationFn: (values: { email: string; role: Role }) => createInvitation(orgId, values),
+    onSuccess: async () => {
+      reset({ email: '', role: 'member' });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.invitations(orgId) });
+    },
+    onError: (error) => applyServerErrors(error, setError, ['email', 'role']),
+  });
+  return (
+    <>
+      <form
+        className="form form-inline"
+        noValidate
+        aria-label="Invite a member"
+        onSubmit={handleSubmit((v) => mutation.mutate({ email: v.email.trim(), role: v.role }))}
+      >
+        <TextField label="Email" type="email" autoComplete="off" registration={register('email')} error={errors.email} />
+        <SelectField label="Role" registration={register('role')} error={errors.role}>
+          {INVITABLE_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </SelectField>
+        <SubmitButton pending={mutation.isPending} pendingLabel="Inviting…">
+          Send invitation
+        </SubmitButton>
+      </form>
+      {mutation.isSuccess ? (
+        <Notice testId="invitation-sent">
+          Invitation sent to <strong>{mutation.data.email}</strong>. It expires on <Time iso={mutation.data.expires_at} />.
+        </Notice>
+      ) : null}
+      {mutation.isError ? <ErrorBanner heading="Could not send the invitation" error={mutation.error} /> : null}
+    </>
+  );
+}
+
+function InvitationRow({ orgId, invitation }: { orgId: string; invitation: Invitation }) {
+  const queryClient = useQueryClient();
+  const mutation = useMutation({
+    mutationFn: () => revokeInvitation(orgId, invitation.id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.invitations(orgId) }),
+  });
+  return (
+    <tr data-testid="invitation-row">
+      <td data-label="Email" className="cell-strong">
+        {invitation.email}
+      </td>
+      <td data-label="Role">{invitation.role}</td>
+      <td data-label="Sent">
+        <Time iso={invitation.created_at} />
+      </td>
+      <td data-label="Expires">
+        <Time iso={invitation.expires_at} />
+      </td>
+      <td data-label="Actions" className="actions-cell">
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => mutation.mutate()}
+          disabled={mutation.isPending}
+          aria-label={`Revoke the invitation for ${invitation.email}`}
+        >
+          {mutation.isPending ? 'Revoking…' : 'Revoke'}
+        </button>
+        {mutation.isError ? <ErrorBanner heading="Could not revoke" error={mutation.error} /> : null}
+      </td>
+    </tr>
+  );
+}
+
+function PendingInvitations({ orgId }: { orgId: string }) {
+  const invitations = useQuery({
+    queryKey: queryKeys.invitations(orgId),
+    queryFn: ({ signal }) => listInvitations(orgId, signal),
+  });
+  if (invitations.isPending) return <LoadingState label="Loading invitations…" />;
+  if (invitations.isError) return <ErrorBanner heading="Could not load the invitations" error={invitations.error} />;
+  const now = Date.now();
+  const pending = invitations.data.filter((i) => i.accepted_at === null && Date.parse(i.expires_at) > now);
+  if (pending.length === 0) return <EmptyState>No pending invitations.</EmptyState>;
+  return (
+    <table className="table table-responsive" data-testid="invitations">
+      <caption className="visually-hidden">Pending invitations</caption>
+      <thead>
+        <tr>
+          <th scope="col">Email</th>
+          <th scope="col">Role</th>
+          <th scope="col">Sent</th>
+          <th scope="col">Expires</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {pending.map((i) => (
+          <InvitationRow key={i.id} orgId={orgId} invitation={i} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function MembersPage() {
+  useDocumentTitle('Members');
+  const { orgId, org, role, isLoading } = useActiveOrg();
+
+  const header = (
+    <div className="page-header">
+      <div>
+        <h1>Members</h1>
+        <p className="muted">
+          {org ? (
+            <>
+              People in <strong data-testid="members-org">{org.name}</strong>
+              {role ? <> · you are {role === 'admin' || role === 'owner' ? `an ${role}` : `a ${role}`}</> : null}
+            </>
+          ) : (
+            'People in the active organisation.'
+          )}
+        </p>
+      </div>
+    </div>
+  );
+
+  if (!orgId) {
+    return (
+      <section className="page">
+        {header}
+        <EmptyState>
+          No organisation is active in this session. Choose one in the header, or{' '}
+          <Link to="/orgs">create one</Link>.
+        </EmptyState>
+      </section>
+    );
+  }
+  if (isLoading || !role) {
+    return (
+      <section className="page">
+        {header}
+        <LoadingState />
+      </section>
+    );
+  }
+
+  return (
+    <section className="page">
+      {header}
+      <div className="card table-card">
+        <MembersTable orgId={orgId} myRole={role} />
+      </div>
+      {isAdmin(role) ? (
+        <>
+          <Card title="Invite a member" description="They get an email with a link that is valid for 7 days.">
+            <InviteForm orgId={orgId} />
+          </Card>
+          <Card title="Pending invitations" testId="pending-invitations">
+            <PendingInvitations orgId={orgId} />
+          </Card>
+        </>
+      ) : (
+        <p className="muted">Only admins and owners can invite people or change roles.</p>
+      )}
+    </section>
+  );
+}
