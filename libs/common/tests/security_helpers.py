@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 import uuid
@@ -11,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 
 from adpilot_common.devstack.ports import free_port
+from adpilot_common.testing.servers import serve_asgi
 
 JWKS_PATH = "/api/auth/.well-known/jwks.json"
 ISSUER = "adpilot-auth"
@@ -95,10 +96,8 @@ class JwksServer:
             return self.jwks
 
         self.port = free_port()
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        )
-        self._task: asyncio.Task[None] | None = None
+        self._app = app
+        self._stack = contextlib.AsyncExitStack()
 
     @property
     def url(self) -> str:
@@ -109,14 +108,8 @@ class JwksServer:
         self.jwks = {"keys": [s.jwk() for s in signers]}
 
     async def __aenter__(self) -> JwksServer:
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        await self._stack.enter_async_context(serve_asgi(self._app, self.port, what="JWKS server"))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        if self._task is not None:
-            await self._task
+        await self._stack.aclose()

@@ -12,7 +12,6 @@ email, foreign signing key); ``provider.authorize_requests`` / ``token_requests`
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -25,12 +24,12 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from adpilot_common.devstack.ports import free_port
+from adpilot_common.testing.servers import serve_asgi
 
 CLIENT_ID = "adpilot-test-client.apps.example"
 CLIENT_SECRET = "fake-oidc-client-secret"
@@ -219,21 +218,5 @@ class FakeOidcProvider:
 @asynccontextmanager
 async def run_fake_oidc() -> AsyncIterator[FakeOidcProvider]:
     provider = FakeOidcProvider(port=free_port())
-    config = uvicorn.Config(
-        provider.app(), host="127.0.0.1", port=provider.port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            if task.done():
-                task.result()  # re-raise why it stopped
-            raise RuntimeError("the fake OIDC provider did not start")
+    async with serve_asgi(provider.app(), provider.port, what="fake OIDC provider"):
         yield provider
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)

@@ -26,7 +26,6 @@ creates), ``failed_jobs`` (report jobs ending "Job Failed"), ``job_steps`` (how 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -41,11 +40,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from adpilot_common.devstack.ports import free_port
+from adpilot_common.testing.servers import serve_asgi
 
 APP_ID = "1234567890"
 APP_SECRET = "fake-graph-app-secret"
@@ -748,19 +747,5 @@ class FakeGraph:
 @asynccontextmanager
 async def run_fake_graph() -> AsyncIterator[FakeGraph]:
     fake = FakeGraph(port=free_port())
-    config = uvicorn.Config(fake.app(), host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            if task.done():
-                task.result()
-            raise RuntimeError("the fake Graph API did not start")
+    async with serve_asgi(fake.app(), fake.port, what="fake Graph API"):
         yield fake
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)

@@ -31,11 +31,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from adpilot_common.devstack.ports import free_port
+from adpilot_common.testing.servers import serve_asgi
 
 TOKEN = "tt-advertiser-token-7f3c9a1e5b2d4c6e8f0a"
 APP_ID = "7290000000000000001"
@@ -598,19 +598,5 @@ class FakeTikTok:
 @asynccontextmanager
 async def run_fake_tiktok() -> AsyncIterator[FakeTikTok]:
     fake = FakeTikTok(port=free_port())
-    config = uvicorn.Config(fake.app(), host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            if task.done():
-                task.result()
-            raise RuntimeError("the fake TikTok API did not start")
+    async with serve_asgi(fake.app(), fake.port, what="fake TikTok API"):
         yield fake
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
