@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import asyncpg
 import nats
+from loops import pick_runner
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -677,16 +678,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # platformdirs, via pgserver
-    loop_name = "asyncio"
-    runner: Callable[[Awaitable[dict[str, Any]]], dict[str, Any]] = asyncio.run  # type: ignore[assignment]
-    if args.loop == "uvloop":
-        try:
-            import uvloop
-
-            runner = uvloop.run  # type: ignore[assignment]
-            loop_name = "uvloop"
-        except ImportError:
-            print("uvloop not installed: using the asyncio loop", file=sys.stderr)
+    runner, loop_name = pick_runner(args.loop)
     started = time.perf_counter()
     print("starting nats-server and PostgreSQL ...", flush=True)
     with running_stack() as stack:

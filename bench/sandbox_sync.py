@@ -28,15 +28,15 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import nats
+from loops import pick_runner
 from nats.js import JetStreamContext
 
 from adpilot_common.devstack.nats import NatsServer, nats_server_binary
@@ -285,16 +285,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    loop_name = "asyncio"
-    runner: Callable[[Awaitable[dict[str, Any]]], dict[str, Any]] = asyncio.run  # type: ignore[assignment]
-    if args.loop == "uvloop":
-        try:
-            import uvloop
-
-            runner = uvloop.run  # type: ignore[assignment]
-            loop_name = "uvloop"
-        except ImportError:
-            print("uvloop not installed: using the asyncio loop", file=sys.stderr)
+    runner, loop_name = pick_runner(args.loop)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="adpilot-sandbox-bench-") as tmp:
         server = NatsServer(free_port(), Path(tmp) / "jetstream", Path(tmp) / "nats.log")
