@@ -13,6 +13,8 @@ from .conftest import CONSUMER, SUBJECT, eventually, user_event
 SLOW_APP = textwrap.dedent(
     """
     import asyncio
+    import os
+    from pathlib import Path
     from sqlalchemy import text
     from adpilot_common.app import create_service_app
     from adpilot_common.runtime import ServiceRuntime
@@ -25,6 +27,7 @@ SLOW_APP = textwrap.dedent(
 
 
     async def slow(session, event, payload):
+        Path(os.environ["PROBE_MARKER"]).touch()  # tells the test the handler is running
         await asyncio.sleep(2.0)
         await session.execute(text("INSERT INTO effects (event_id) VALUES (:id)"), {"id": event.id})
 
@@ -46,6 +49,7 @@ async def test_sigterm_finishes_in_flight_message_acks_and_exits_zero(
         "PROBE_DATABASE_URL": eventing_db.url,
         "PROBE_NATS_URL": nats_server.url,
         "PROBE_ENVIRONMENT": "test",
+        "PROBE_MARKER": str(tmp_path / "handler-started"),
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -72,10 +76,10 @@ async def test_sigterm_finishes_in_flight_message_acks_and_exits_zero(
         await eventually(consumer_exists, timeout=30, what="the service's durable consumer")
         await js.publish(SUBJECT, user_event().to_bytes())
 
-        async def in_flight() -> bool:
-            return (await js.consumer_info("AUTH", CONSUMER)).num_ack_pending == 1
+        async def in_handler() -> bool:
+            return (tmp_path / "handler-started").exists()
 
-        await eventually(in_flight, what="the message to be in the handler")
+        await eventually(in_handler, what="the message to be in the handler")
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=30) == 0
     finally:

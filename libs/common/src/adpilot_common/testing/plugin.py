@@ -79,6 +79,9 @@ def service_env(nats_server: NatsServer) -> Callable[..., dict[str, Any]]:
             "nats_reconnect_wait_s": 0.2,
             "consumer_retry_delays_s": [0.2, 0.2, 0.2, 0.2, 0.2],
             "outbox_poll_interval_s": 0.05,
+            # A delivery lost in flight (seen once under CI load after a nak with delay: the retry arrived only
+            # at AckWait expiry) then costs seconds, not the production 30 s.
+            "consumer_ack_wait_s": 5.0,
         }
         if database_url is not None:
             values["database_url"] = database_url
