@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, LargeBinary, MetaData, String, func, text
+from sqlalchemy import DateTime, Index, Integer, LargeBinary, MetaData, String, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -49,6 +49,18 @@ class ProcessedMessage(EventingBase):
     consumer: Mapped[str] = mapped_column(String(255), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ConsumerFailure(EventingBase):
+    """Failed handler attempts per (consumer, event). Dead-lettering counts these, not server deliveries: a
+    delivery that never reached the handler must not use up one of the message's attempts."""
+
+    __tablename__ = "consumer_failures"
+
+    consumer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 def create_engine(database_url: str, pool_size: int = 20) -> AsyncEngine:

@@ -32,6 +32,21 @@ def create_eventing_tables() -> None:
     )
 
 
+def create_consumer_failures_table() -> None:
+    op.create_table(
+        "consumer_failures",
+        sa.Column("consumer", sa.String(255), nullable=False),
+        sa.Column("event_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_consumer_failures"),
+    )
+
+
+def drop_consumer_failures_table() -> None:
+    op.drop_table("consumer_failures")
+
+
 def drop_eventing_tables() -> None:
     op.drop_table("processed_messages")
     op.drop_index("ix_outbox_messages_pending", table_name="outbox_messages")

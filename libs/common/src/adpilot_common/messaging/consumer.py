@@ -34,7 +34,7 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.registry import contract_for
 from adpilot_common.events.streams import stream_for_subject
 from adpilot_common.logging import correlation_scope, get_logger
-from adpilot_common.messaging.inbox import claim_events
+from adpilot_common.messaging.inbox import claim_events, count_failure, forget_failures
 from adpilot_common.metrics import EVENTS_CONSUMED
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class DeadLetter(BaseModel):
     subject: str
     stream: str
     stream_seq: int
-    deliveries: int
+    attempts: int
     reason: str
     error: str
     traceback: str
@@ -172,7 +172,9 @@ class EventConsumer(Generic[P]):
     async def _apply(self, deliveries: list[Delivery[P]]) -> None:
         """Claim and apply every delivery in one transaction; raises HandlerFailed naming the culprit."""
         async with self.sessions() as session, session.begin():
-            first_seen = await claim_events(session, self.name, [d.envelope.id for d in deliveries])
+            ids = [d.envelope.id for d in deliveries]
+            first_seen = await claim_events(session, self.name, ids)
+            await forget_failures(session, self.name, ids)  # earlier failed attempts no longer matter
             for delivery in deliveries:
                 if delivery.envelope.id not in first_seen:
                     continue  # already applied (or twice in this batch): ack without a second effect
@@ -184,11 +186,19 @@ class EventConsumer(Generic[P]):
                         raise HandlerFailed(delivery, exc) from exc  # type: ignore[arg-type]
 
     async def _handle_failure(self, delivery: Delivery[P], exc: Exception) -> None:
-        attempt = delivery.attempt
         if isinstance(exc, PermanentError):
             await self._dead_letter(delivery.raw, "permanent_error", exc)
-        elif attempt >= self.retry.max_deliver:
-            await self._dead_letter(delivery.raw, "max_deliveries", exc)
+            return
+        try:
+            async with self.sessions() as session, session.begin():
+                attempt = await count_failure(session, self.name, delivery.envelope.id)
+                if attempt >= self.retry.max_deliver:
+                    await forget_failures(session, self.name, [delivery.envelope.id])
+        except Exception as count_error:  # the database is away: retry later, never dead-letter blind
+            await self._retry_all([delivery], count_error)
+            return
+        if attempt >= self.retry.max_deliver:
+            await self._dead_letter(delivery.raw, "max_deliveries", exc, attempts=attempt)
         else:
             delay = self.retry.delay_after(attempt)
             log.warning(
@@ -215,14 +225,16 @@ class EventConsumer(Generic[P]):
         for delivery in deliveries:
             await delivery.raw.nak(delay=delay)
 
-    async def _dead_letter(self, raw: Msg, reason: str, exc: BaseException) -> None:
-        attempt = raw.metadata.num_delivered or 1
+    async def _dead_letter(
+        self, raw: Msg, reason: str, exc: BaseException, *, attempts: int | None = None
+    ) -> None:
+        attempt = attempts if attempts is not None else (raw.metadata.num_delivered or 1)
         record = DeadLetter(
             consumer=self.name,
             subject=raw.subject,
             stream=raw.metadata.stream,
             stream_seq=raw.metadata.sequence.stream,
-            deliveries=attempt,
+            attempts=attempt,
             reason=reason,
             error=f"{type(exc).__name__}: {exc}",
             traceback="".join(traceback.format_exception(exc))[-4000:],
@@ -245,7 +257,7 @@ class EventConsumer(Generic[P]):
             consumer=self.name,
             reason=reason,
             stream_seq=record.stream_seq,
-            deliveries=attempt,
+            attempts=attempt,
             error=record.error,
         )
         EVENTS_CONSUMED.labels(self.name, "dead_lettered").inc()

@@ -31,3 +31,20 @@ async def claim_events(session: AsyncSession, consumer: str, event_ids: list[uui
     """Batch form of :func:`claim_event`: the subset of ``event_ids`` seen for the first time."""
     result = await session.execute(_CLAIM_MANY, {"consumer": consumer, "event_ids": event_ids})
     return set(result.scalars())
+
+
+_FAILED = text(
+    "INSERT INTO consumer_failures (consumer, event_id, failures) VALUES (:consumer, :event_id, 1) "
+    "ON CONFLICT (consumer, event_id) DO UPDATE SET failures = consumer_failures.failures + 1, updated_at = now() "
+    "RETURNING failures"
+)
+_FORGET = text("DELETE FROM consumer_failures WHERE consumer = :consumer AND event_id = ANY(:event_ids)")
+
+
+async def count_failure(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> int:
+    """Record one failed handler attempt; returns how many this event has had so far."""
+    return int((await session.execute(_FAILED, {"consumer": consumer, "event_id": event_id})).scalar_one())
+
+
+async def forget_failures(session: AsyncSession, consumer: str, event_ids: list[uuid.UUID]) -> None:
+    await session.execute(_FORGET, {"consumer": consumer, "event_ids": event_ids})
