@@ -102,10 +102,10 @@ class Delivery(Generic[P]):
         return self.raw.metadata.num_delivered or 1
 
 
-class HandlerFailed(Exception):
+class HandlerFailed(Exception, Generic[P]):
     """One message's handler raised; carries which one so the rest of the batch can proceed."""
 
-    def __init__(self, delivery: Delivery[BaseModel], cause: Exception) -> None:
+    def __init__(self, delivery: Delivery[P], cause: Exception) -> None:
         super().__init__(repr(cause))
         self.delivery = delivery
         self.cause = cause
@@ -154,12 +154,12 @@ class EventConsumer(Generic[P]):
             try:
                 await self._apply(pending)
             except HandlerFailed as failure:
-                failed = failure.delivery
+                failed: Delivery[P] = failure.delivery
                 pending = [d for d in pending if d is not failed]
                 if is_infrastructure_error(failure.cause):
-                    await self._retry_all([failed, *pending], failure.cause)  # type: ignore[list-item]
+                    await self._retry_all([failed, *pending], failure.cause)
                     return
-                await self._handle_failure(failed, failure.cause)  # type: ignore[arg-type]
+                await self._handle_failure(failed, failure.cause)
                 continue
             except Exception as exc:  # commit or inbox failure: nothing was applied
                 await self._retry_all(pending, exc)
@@ -183,7 +183,7 @@ class EventConsumer(Generic[P]):
                     try:
                         await self.handler(session, delivery.envelope, delivery.payload)
                     except Exception as exc:
-                        raise HandlerFailed(delivery, exc) from exc  # type: ignore[arg-type]
+                        raise HandlerFailed(delivery, exc) from exc
 
     async def _handle_failure(self, delivery: Delivery[P], exc: Exception) -> None:
         if isinstance(exc, PermanentError):
