@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from adpilot_common.events.contracts.audit import AuditRequested
+from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
+from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
+from adpilot_common.events.contracts.metrics import MetricsFetched
+from adpilot_common.events.contracts.schedule import ScheduleTick
 from adpilot_common.events.contracts.session import SessionRevoked
 from adpilot_common.events.contracts.user import (
     EmailVerificationRequested,
@@ -62,6 +66,54 @@ CONTRACTS: dict[str, EventContract] = {
             SessionRevoked,
             "auth",
             "A login session ended early; reject its access tokens.",
+        ),
+        EventContract(
+            "schedule.v1.tick",
+            ScheduleTick,
+            "any service",
+            "A slot of a recurring job began (one message per job and slot, whoever publishes it).",
+        ),
+        EventContract(
+            "connector.v1.sync_completed",
+            SyncCompleted,
+            "connectors",
+            "An ad account sync run finished.",
+        ),
+        EventContract(
+            "connector.v1.sync_failed",
+            SyncFailed,
+            "connectors",
+            "An ad account sync run failed; sync state is unchanged.",
+        ),
+        EventContract(
+            "connector.v1.health_changed",
+            ConnectionHealthChanged,
+            "connectors",
+            "A platform connection's token expires soon, needs reconnecting, or recovered.",
+        ),
+        EventContract(
+            "campaign.v1.created",
+            CampaignCreated,
+            "connectors",
+            "A campaign appeared on an ad platform.",
+        ),
+        EventContract(
+            "campaign.v1.updated",
+            CampaignUpdated,
+            "connectors",
+            "A campaign's name, objective or budget changed.",
+        ),
+        EventContract(
+            "campaign.v1.status_changed",
+            CampaignStatusChanged,
+            "connectors",
+            "A campaign was enabled, paused or removed.",
+        ),
+        EventContract(
+            "metrics.v1.fetched",
+            MetricsFetched,
+            "connectors",
+            "A batch of up to 1,000 normalised daily metric rows of one ad account.",
         ),
     )
 }

@@ -25,13 +25,18 @@ def build_event(
     source: str,
     org_id: uuid.UUID | None = None,
     correlation_id: str | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> EventEnvelope:
-    """Validate ``data`` against the registered contract and wrap it in an envelope."""
+    """Validate ``data`` against the registered contract and wrap it in an envelope.
+
+    ``event_id`` makes the id deterministic (e.g. ``uuid5`` of a schedule slot), so every producer of the "same"
+    event yields one stream message (``Nats-Msg-Id``) and one inbox entry per consumer."""
     contract = contract_for(subject)
     if not isinstance(data, contract.model):
         raise TypeError(f"{subject} carries {contract.model.__name__}, got {type(data).__name__}")
     payload: dict[str, Any] = data.model_dump(mode="json")
     return EventEnvelope(
+        id=event_id or uuid.uuid4(),
         type=subject,
         source=source,
         org_id=org_id,

@@ -66,8 +66,8 @@ from adpilot_connectors.platforms.meta.throttle import (
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "v23.0"
-"""The one Graph API version this client speaks (v23: May 2025 → about June 2026)."""
+API_VERSION = "v26.0"  # facebook-business 26.x; v23 was sunset mid-2026. Bump together with the SDK
+"""The one Graph API version this client speaks; each lives about a year with a 90-day grace after the next."""
 
 RESTATEMENT_LOOKBACK_DAYS = 28
 """Meta may restate the last 28 days of insights: re-fetch at least this window on every sync."""

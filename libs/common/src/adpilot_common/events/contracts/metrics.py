@@ -1,0 +1,40 @@
+"""Daily ad metrics, normalised across platforms."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from adpilot_common.events.contracts.connector import PlatformName
+
+
+class MetricRow(BaseModel):
+    """One (campaign, ad group, ad, day) row; ad group and ad are None for campaign-level rows.
+    ``day`` is the account's local calendar day; money is integer micros of the batch currency."""
+
+    campaign_id: str = Field(description="The platform's campaign id")
+    ad_group_id: str | None = None
+    ad_id: str | None = None
+    day: date
+    impressions: int = Field(ge=0)
+    clicks: int = Field(ge=0)
+    spend_micros: int = Field(ge=0)
+    conversions: Decimal = Field(ge=0)
+    conversion_value_micros: int = Field(ge=0)
+
+
+class MetricsFetched(BaseModel):
+    """A batch (≤ 1,000 rows) of daily metrics of one ad account. Rows for days already sent replace them
+    (platforms restate recent days); ``provisional_from`` is the first day that may still change."""
+
+    sync_run_id: uuid.UUID
+    account_id: uuid.UUID = Field(description="AdPilot's id of the ad account")
+    platform: PlatformName
+    external_account_id: str
+    currency: str = Field(min_length=3, max_length=3)
+    time_zone: str = Field(description="IANA zone of the account; days are local to it")
+    provisional_from: date | None = None
+    rows: list[MetricRow] = Field(max_length=1000)

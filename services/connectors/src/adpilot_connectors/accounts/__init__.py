@@ -1,0 +1,1 @@
+"""Ad accounts and the mirrored campaign structure, as the org sees them."""

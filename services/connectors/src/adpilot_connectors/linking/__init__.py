@@ -1,0 +1,1 @@
+"""Linking ad-platform logins: OAuth authorization-code flows, encrypted tokens, refresh and token health."""
