@@ -943,6 +943,17 @@ NON_SETTINGS_ENV = {
 }
 
 
+def _setting_names(model: type[Any], prefix: str = "") -> set[str]:
+    """Env names of a settings class, nested models included (``GOOGLE__CLIENT_ID``, delimiter ``__``)."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        names.add(prefix + name.upper())
+        nested = field.annotation
+        if isinstance(nested, type) and hasattr(nested, "model_fields"):
+            names |= _setting_names(nested, f"{prefix}{name.upper()}__")
+    return names
+
+
 @pytest.mark.parametrize("svc", SERVICES.values(), ids=lambda s: s.name)
 def test_manifest_env_matches_service_settings(
     svc: Svc, base: list[Doc], overlays: dict[str, list[Doc]], compose: dict[str, Any]
@@ -952,7 +963,7 @@ def test_manifest_env_matches_service_settings(
     settings_cls = config.Settings
     assert settings_cls.model_config.get("env_prefix") == svc.prefix
     assert settings_cls.model_fields["http_port"].default == svc.port
-    fields = {svc.prefix + name.upper() for name in settings_cls.model_fields}
+    fields = {svc.prefix + name for name in _setting_names(settings_cls)}
     keys = set(_env(compose["services"][svc.name]))
     for docs in [base, *overlays.values()]:
         keys |= set(find(docs, "ConfigMap", f"{svc.name}-config")["data"])

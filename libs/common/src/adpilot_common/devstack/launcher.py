@@ -513,6 +513,12 @@ class Stack:
             env["AUTH_ALLOWED_ORIGINS"] = json.dumps(
                 [f"http://{HOST}:{gateway_port}", f"http://localhost:{gateway_port}"]
             )
+        elif spec is not GATEWAY:
+            # Services verify access tokens against auth's keys, wherever auth listens.
+            env[f"{p}AUTH_JWKS_URL"] = f"http://{HOST}:{self.config.ports['auth']}/api/auth/.well-known/jwks.json"
+        if spec.name == "connectors":
+            # OAuth redirect URIs and the post-link redirect point at the gateway's public origin.
+            env["CONNECTORS_PUBLIC_BASE_URL"] = f"http://{HOST}:{self.config.ports[GATEWAY.name]}"
         return env
 
     def _start_service(self, spec: ServiceSpec, database_urls: Mapping[str, str]) -> None:
