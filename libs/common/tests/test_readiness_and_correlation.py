@@ -13,9 +13,13 @@ from adpilot_common.dependencies import db_session
 from adpilot_common.events.contracts.user import UserRegistered
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_common.runtime import ServiceRuntime
+from adpilot_common.security.dependencies import install_auth
+from adpilot_common.security.settings import TokenVerificationSettings
+from adpilot_common.security.tokens import JwksCache
 from adpilot_common.testing.plugin import running
 
 from .conftest import ProbeSettings, eventually, user_event
+from .security_helpers import JwksServer, Signer
 
 
 async def test_readyz_reports_nats_outage_and_recovery(eventing_db, service_env, nats_server):
@@ -44,6 +48,30 @@ async def test_readyz_reports_nats_outage_and_recovery(eventing_db, service_env,
             await eventually(ready_again, timeout=30, what="/readyz to recover after NATS restarts")
             metrics = await client.get("/metrics")
             assert 'adpilot_http_requests_total{method="GET",route="/readyz",service="probe"' in metrics.text
+
+
+class AuthProbeSettings(ProbeSettings, TokenVerificationSettings):
+    pass
+
+
+async def test_readyz_waits_for_the_signing_keys_of_an_auth_service_that_starts_later(
+    eventing_db, service_env
+):
+    auth = JwksServer(Signer("k1"))  # auth is not listening yet
+    app = create_service_app(ServiceRuntime(AuthProbeSettings(**service_env(eventing_db.url))), title="probe")
+    install_auth(app, jwks=JwksCache.from_url(auth.url), listen_for_revocations=False)
+    async with running(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://probe") as client:
+            not_ready = await client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.json()["checks"]["auth_keys"] != "ok"
+            async with auth:
+
+                async def ready() -> bool:
+                    return (await client.get("/readyz")).status_code == 200
+
+                await eventually(ready, timeout=15, what="/readyz once auth serves its keys")
+                assert (await client.get("/readyz")).json()["checks"]["auth_keys"] == "ok"
 
 
 async def test_correlation_id_flows_from_request_to_event_and_logs(eventing_db, service_env, capsys):

@@ -692,3 +692,20 @@ def test_install_auth_needs_verification_settings() -> None:
     app = create_service_app(ServiceRuntime(Plain(), uses_database=False), title="plain")
     with pytest.raises(TypeError, match="TokenVerificationSettings"):
         install_auth(app)
+
+
+async def test_keys_load_in_the_background_once_auth_comes_up_after_the_service(signer: Signer) -> None:
+    """A service that starts before auth must not wait out min_refresh_interval_s (10 s) before it can verify:
+    it keeps retrying in the background until the first key set arrives."""
+    server = JwksServer(signer)  # not listening yet: auth is still starting
+    cache = JwksCache.from_url(server.url, min_refresh_interval_s=3600)
+    await cache.start()
+    assert not cache.loaded
+    async with server:
+
+        async def loaded() -> bool:
+            return cache.loaded
+
+        await eventually(loaded, what="JWKS loaded by the background retry")
+        await verifier_for(cache).verify(signer.sign())
+    await cache.aclose()

@@ -36,6 +36,7 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer[BaseModel]] = []
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        self._readiness_checks: dict[str, Callable[[], str]] = {}
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -60,6 +61,10 @@ class ServiceRuntime:
 
     def on_stop(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._on_stop.append(hook)
+
+    def add_readiness_check(self, name: str, check: Callable[[], str]) -> None:
+        """An extra ``/readyz`` check: ``check()`` returns ``"ok"`` or a short reason (never raises, no I/O)."""
+        self._readiness_checks[name] = check
 
     async def start(self) -> None:
         await self.broker.connect()
@@ -105,4 +110,6 @@ class ServiceRuntime:
         except Exception:
             connected = False
         checks["nats"] = "ok" if connected else "error: disconnected"
+        for name, check in self._readiness_checks.items():
+            checks[name] = check()
         return checks

@@ -129,6 +129,10 @@ def install_auth(
 
     runtime.on_start(start)
     runtime.on_stop(guard.stop)
+    # Without keys every authenticated request would answer 503: not ready until the first key set loads.
+    runtime.add_readiness_check(
+        "auth_keys", lambda: "ok" if guard.verifier.jwks.loaded else "error: no signing keys loaded yet"
+    )
     return guard
 
 

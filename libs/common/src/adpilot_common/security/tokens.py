@@ -172,6 +172,9 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+UNLOADED_RETRY_S: Final = 1.0  # fetch interval while no key set was ever loaded
+
+
 class JwksCache:
     """The auth service's public keys, parsed once and held in memory.
 
@@ -206,6 +209,7 @@ class JwksCache:
         self._loaded_at: float | None = None
         self._attempted_at: float | None = None
         self._fetch: asyncio.Task[bool] | None = None
+        self._retry: asyncio.Task[None] | None = None
 
     @classmethod
     def from_url(
@@ -284,11 +288,23 @@ class JwksCache:
         return await asyncio.shield(self._start_fetch())
 
     async def start(self) -> None:
-        """Load the keys once at start; a failure is logged, and the first request with a token retries."""
+        """Load the keys at start. If that fails (auth may be starting at the same moment), keep retrying in the
+        background every :data:`UNLOADED_RETRY_S` until a key set arrives, so readiness follows within a second of
+        auth becoming reachable instead of waiting out ``min_refresh_interval_s``."""
         if self._loader is not None and not await self.refresh():
-            log.warning("JWKS not loaded at start; will retry on demand", source=self.source)
+            log.warning("JWKS not loaded at start; retrying in the background", source=self.source)
+            self._retry = asyncio.get_running_loop().create_task(self._retry_until_loaded())
+
+    async def _retry_until_loaded(self) -> None:
+        while self._loaded_at is None:
+            await asyncio.sleep(UNLOADED_RETRY_S)
+            if self._loaded_at is None:
+                await self.refresh()
 
     async def aclose(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         if self._fetch is not None:
             self._fetch.cancel()
             self._fetch = None
@@ -299,7 +315,9 @@ class JwksCache:
         return self._loaded_at is None or self._clock() - self._loaded_at >= self.ttl_s
 
     def _may_fetch(self) -> bool:
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self.min_refresh_interval_s
+        # Until a first key set is loaded every request fails anyway: retry soon rather than rate limiting.
+        interval = self.min_refresh_interval_s if self._loaded_at is not None else UNLOADED_RETRY_S
+        return self._attempted_at is None or self._clock() - self._attempted_at >= interval
 
     def _start_fetch(self) -> asyncio.Task[bool]:
         if self._fetch is None:
