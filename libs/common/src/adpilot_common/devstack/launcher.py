@@ -515,7 +515,9 @@ class Stack:
             )
         elif spec is not GATEWAY:
             # Services verify access tokens against auth's keys, wherever auth listens.
-            env[f"{p}AUTH_JWKS_URL"] = f"http://{HOST}:{self.config.ports['auth']}/api/auth/.well-known/jwks.json"
+            env[f"{p}AUTH_JWKS_URL"] = (
+                f"http://{HOST}:{self.config.ports['auth']}/api/auth/.well-known/jwks.json"
+            )
         if spec.name == "connectors":
             # OAuth redirect URIs and the post-link redirect point at the gateway's public origin.
             env["CONNECTORS_PUBLIC_BASE_URL"] = f"http://{HOST}:{self.config.ports[GATEWAY.name]}"
