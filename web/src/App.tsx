@@ -10,7 +10,9 @@ import { ResetPasswordPage } from './pages/auth/ResetPasswordPage';
 import { SignInPage } from './pages/auth/SignInPage';
 import { SignUpPage } from './pages/auth/SignUpPage';
 import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
+import { AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
+import { CampaignsPage } from './pages/CampaignsPage';
 import { MembersPage } from './pages/MembersPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OrgsPage } from './pages/OrgsPage';
@@ -40,6 +42,8 @@ export function AppRoutes() {
           <Route path="orgs" element={<OrgsPage />} />
           <Route path="members" element={<MembersPage />} />
           <Route path="audit" element={<AuditPage />} />
+          <Route path="accounts" element={<AccountsPage />} />
+          <Route path="campaigns" element={<CampaignsPage />} />
           <Route path="invitations/accept" element={<AcceptInvitationPage />} />
         </Route>
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import itertools
 import re
@@ -58,8 +59,10 @@ errors_mod = _mod("errors.types.errors")
 # ------------------------------------------------------------------------------------------------------ TLS
 
 
-def make_tls(directory: Path) -> tuple[bytes, bytes, Path]:
-    """(server key PEM, server cert chain PEM, CA file path) for 127.0.0.1 / localhost."""
+@functools.cache
+def _process_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """One test CA per process: gRPC reads its default roots (``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH``) once per
+    process, so every fake server of a test run must chain to the CA the first secure channel loaded."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-google-ads test CA")])
@@ -88,6 +91,14 @@ def make_tls(directory: Path) -> tuple[bytes, bytes, Path]:
         )
         .sign(ca_key, hashes.SHA256())
     )
+    return ca_key, ca_cert
+
+
+def make_tls(directory: Path) -> tuple[bytes, bytes, Path]:
+    """(server key PEM, server cert chain PEM, CA file path) for 127.0.0.1 / localhost."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, ca_cert = _process_ca()
+    ca_name = ca_cert.subject
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
@@ -182,6 +193,7 @@ class FakeGoogleAds:
         self.faults: list[Fault] = []
         self.calls: list[dict[str, Any]] = []  # method, customer_id, login, query / operations
         self.valid_tokens = {ACCESS_TOKEN, REFRESHED_TOKEN}
+        self.policy_terms: set[str] = set()  # ad copy containing one is disapproved (policy_finding_error)
         self._ids = itertools.count(9_000_001)
 
     # ---- seeding
@@ -691,8 +703,17 @@ class FakeGoogleAds:
                         _failure(_error("mutate_error", "RESOURCE_NOT_FOUND", "ad group not found")),
                         "",
                     )
-                aid = self.new_id()
                 rsa = a.ad.responsive_search_ad
+                copy = " ".join(t.text for t in [*rsa.headlines, *rsa.descriptions]).casefold()
+                if any(term.casefold() in copy for term in self.policy_terms):
+                    raise _Abort(
+                        grpc.StatusCode.INVALID_ARGUMENT,
+                        _failure(
+                            _error("policy_finding_error", "POLICY_FINDING", "ad disapproved by policy")
+                        ),
+                        "",
+                    )
+                aid = self.new_id()
                 ads[aid] = {
                     "customer": customer_id,
                     "ad_group": group,

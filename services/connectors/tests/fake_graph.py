@@ -681,7 +681,12 @@ class FakeGraph:
                 )
             creative = json.loads(params["creative"])
             spec = creative.get("object_story_spec") or {}
-            if not spec.get("page_id") or not (spec.get("link_data") or {}).get("link"):
+            video = spec.get("video_data") or {}
+            video_link = ((video.get("call_to_action") or {}).get("value") or {}).get("link")
+            video_ok = bool(
+                video.get("video_id") and video_link and (video.get("image_url") or video.get("image_hash"))
+            )
+            if not spec.get("page_id") or not ((spec.get("link_data") or {}).get("link") or video_ok):
                 raise GraphError(
                     100, "Invalid parameter", subcode=1443048, user_msg="object_story_spec is incomplete."
                 )

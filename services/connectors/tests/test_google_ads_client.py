@@ -18,6 +18,7 @@ from adpilot_connectors.platforms.base import (
     AdPlatformClient,
     Credentials,
     DailyMetric,
+    ErrorKind,
     Level,
     NewAd,
     NewAdGroup,
@@ -412,6 +413,7 @@ async def test_bulk_campaign_create_with_partial_failure(
     assert results[0].ok and results[3].ok and results[0].external_id and results[3].external_id
     assert not results[1].ok and "DUPLICATE_CAMPAIGN_NAME" in (results[1].error or "")
     assert not results[2].ok and "10,000 micros" in (results[2].error or "")
+    assert [r.kind for r in results] == [None, ErrorKind.INVALID_REQUEST, ErrorKind.INVALID_REQUEST, None]
     call = seeded.fake.calls[-1]
     assert call["partial_failure"] is True and call["operations"] == 6  # budget + campaign for 3 items
     created = seeded.fake.campaigns[results[0].external_id or ""]
@@ -490,6 +492,51 @@ async def test_create_ad_groups_and_rsa_ads(
     assert stored["headlines"] == list(good.headlines) and stored["final_urls"] == [good.final_url]
     ads = {a.external_id: a for a in await client.list_ads(DIRECT)}
     assert ads[results[0].external_id or ""].status == Status.PAUSED
+
+
+async def test_policy_refusals_and_dry_runs_of_ads(
+    seeded: Seeded, make: Callable[..., GoogleAdsPlatformClient]
+) -> None:
+    seeded.fake.policy_terms = {"miracle"}
+    client = make()
+
+    def rsa(name: str, *headlines: str) -> NewAd:
+        return NewAd(
+            ad_group_id=seeded.g1,
+            name=name,
+            final_url="https://acme.example/shoes",
+            headlines=headlines or ("Acme shoes", "Free shipping", "Shop now"),
+            descriptions=("Best shoes in town.", "Order today."),
+            call_to_action="SHOP_NOW",  # Meta/TikTok only: an RSA has none, nothing is sent for it
+            image_url="https://acme.example/shoe.png",
+        )
+
+    items = [rsa("Fine"), rsa("Claims", "Miracle shoes", "Free shipping", "Shop now"), rsa("Short", "A", "B")]
+    ads_before = dict(seeded.fake.ads)
+    dry = await client.create_ads(DIRECT, items, validate_only=True)
+    assert [(r.ok, r.external_id) for r in dry] == [(True, None), (False, None), (False, None)]
+    assert seeded.fake.ads == ads_before and seeded.fake.calls[-1]["validate_only"] is True
+
+    results = await client.create_ads(DIRECT, items)
+    assert [r.kind for r in results] == [None, ErrorKind.POLICY, ErrorKind.INVALID_REQUEST]
+    assert "policy_finding_error.POLICY_FINDING" in (results[1].error or "")
+    assert seeded.fake.calls[-1]["operations"] == 2  # the short one was refused before sending
+    assert set(seeded.fake.ads) - set(ads_before) == {results[0].external_id}
+
+
+async def test_ad_group_targeting_is_refused_not_dropped(
+    seeded: Seeded, make: Callable[..., GoogleAdsPlatformClient]
+) -> None:
+    calls = len(seeded.fake.calls)
+    results = await make().create_ad_groups(
+        DIRECT,
+        [
+            NewAdGroup(campaign_id=seeded.c1, name="DE only", countries=("DE",)),
+            NewAdGroup(campaign_id=seeded.c1, name="Young", age_min=18, age_max=24),
+        ],
+    )
+    assert all(r.kind is ErrorKind.INVALID_REQUEST and "per campaign" in (r.error or "") for r in results)
+    assert len(seeded.fake.calls) == calls  # nothing sent
 
 
 def test_rsa_limits_count_wide_characters_twice() -> None:

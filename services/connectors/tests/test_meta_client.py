@@ -21,6 +21,7 @@ from adpilot_connectors.platforms.base import (
     AdPlatformClient,
     Credentials,
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -463,6 +464,7 @@ async def test_bulk_create_reports_partial_failure(graph: FakeGraph) -> None:
     assert [r.index for r in results] == [0, 1, 2, 3]
     assert results[1].error is not None and "violates advertising policies" in results[1].error
     assert results[2].error is not None and "not a whole number" in results[2].error
+    assert [r.kind for r in results] == [None, ErrorKind.POLICY, ErrorKind.INVALID_REQUEST, None]
     created = [graph.campaigns[r.external_id] for r in results if r.external_id]
     assert [(c["name"], c["status"], c["daily_budget"], c["objective"]) for c in created] == [
         ("Spring sale", "PAUSED", "2500", "OUTCOME_TRAFFIC"),
@@ -518,7 +520,119 @@ async def test_bulk_create_stops_on_expired_token_and_keeps_earlier_results(grap
     assert results[0].ok and results[0].external_id in graph.campaigns
     assert results[1].error is not None and results[1].error.startswith("ReconnectRequired")
     assert results[2].error is not None and results[2].error.startswith("not attempted")
+    assert [r.kind for r in results] == [None, ErrorKind.RECONNECT_REQUIRED, ErrorKind.RECONNECT_REQUIRED]
     assert len(graph.seen("POST", "campaigns")) == 2
+
+
+async def test_bulk_create_stops_on_a_rate_limit_with_the_hint_for_the_rest(graph: FakeGraph) -> None:
+    graph.add_account("1001", TOKEN_A)
+    client = client_for(graph, tuning=MetaTuning(max_retries=0, rate_limit_backoff_s=120.0))
+    await client.get_account("1001")
+    graph.inject(613, times=100, method="POST", path="campaigns", skip=1)
+    results = await client.create_campaigns("1001", [NewCampaign(f"C{i}", 10_000_000) for i in range(3)])
+    assert results[0].ok
+    assert [r.kind for r in results[1:]] == [ErrorKind.RATE_LIMITED, ErrorKind.RATE_LIMITED]
+    assert [r.retry_after_s for r in results[1:]] == [120.0, 120.0]
+    assert (results[2].error or "").startswith("not attempted")
+    assert len(graph.seen("POST", "campaigns")) == 2
+
+
+async def test_a_create_is_not_sent_again_after_a_server_error(graph: FakeGraph) -> None:
+    graph.add_account("1001", TOKEN_A)
+    sleeps = Sleeps()
+    client = client_for(graph, sleeps=sleeps)
+    await client.get_account("1001")
+    graph.inject(2, http_status=500, method="POST", path="campaigns")  # the campaign may exist now
+    results = await client.create_campaigns(
+        "1001", [NewCampaign("Maybe", 10_000_000), NewCampaign("Next", 10_000_000)]
+    )
+    assert results[0].kind is ErrorKind.TRANSIENT and "outcome unknown" in (results[0].error or "")
+    assert results[1].ok and sleeps.calls == []
+    assert len(graph.seen("POST", "campaigns")) == 2
+
+
+async def test_ad_sets_with_targeting_and_ads_with_creatives(graph: FakeGraph) -> None:
+    graph.add_account("1001", TOKEN_A, campaigns=1)
+    campaign_id = next(iter(graph.campaigns))
+    client = client_for(graph)
+    ad_sets = await client.create_ad_groups(
+        "1001",
+        [
+            NewAdGroup(campaign_id, "DACH 25-44", countries=("DE", "AT", "CH"), age_min=25, age_max=44),
+            NewAdGroup(campaign_id, "Defaults"),
+            NewAdGroup(campaign_id, "Berlin", location_ids=("2950159",)),
+        ],
+    )
+    assert [r.kind for r in ad_sets] == [None, None, ErrorKind.INVALID_REQUEST]
+    assert "countries" in (ad_sets[2].error or "")
+    assert ad_sets[0].external_id and ad_sets[1].external_id
+    assert graph.adsets[ad_sets[0].external_id]["targeting"] == {
+        "geo_locations": {"countries": ["DE", "AT", "CH"]},
+        "age_min": 25,
+        "age_max": 44,
+    }
+    assert graph.adsets[ad_sets[1].external_id]["targeting"] == {"geo_locations": {"countries": ["US"]}}
+    assert len(graph.seen("POST", "act_1001/adsets")) == 2  # the refused one was not sent
+
+    adset_id = ad_sets[0].external_id
+    url = "https://shop.example/spring"
+    ads = await client.create_ads(
+        "1001",
+        [
+            NewAd(
+                adset_id,
+                "Link ad",
+                url,
+                ("Spring is here",),
+                ("Fresh styles for the season.",),
+                call_to_action="SHOP_NOW",
+                image_id="a1b2c3d4hash",
+                identity_id="888",  # another Page than the app's default
+            ),
+            NewAd(
+                adset_id,
+                "Video ad",
+                url,
+                ("Watch the drop",),
+                ("Our spring film.", "Free returns"),
+                video_id="9001",
+                image_url="https://cdn.shop.example/thumb.jpg",
+            ),
+            NewAd(adset_id, "Video without thumbnail", url, ("H",), ("D",), video_id="9002"),
+        ],
+    )
+    assert [r.kind for r in ads] == [None, None, ErrorKind.INVALID_REQUEST]
+    assert "thumbnail" in (ads[2].error or "")
+    assert ads[0].external_id and ads[1].external_id
+    link = graph.ads[ads[0].external_id]["creative"]["object_story_spec"]
+    assert link == {
+        "page_id": "888",
+        "link_data": {
+            "link": url,
+            "message": "Fresh styles for the season.",
+            "name": "Spring is here",
+            "image_hash": "a1b2c3d4hash",
+            "call_to_action": {"type": "SHOP_NOW", "value": {"link": url}},
+        },
+    }
+    video = graph.ads[ads[1].external_id]["creative"]["object_story_spec"]
+    assert video == {
+        "page_id": "777",
+        "video_data": {
+            "video_id": "9001",
+            "call_to_action": {"type": "LEARN_MORE", "value": {"link": url}},
+            "message": "Our spring film.",
+            "title": "Watch the drop",
+            "link_description": "Free returns",
+            "image_url": "https://cdn.shop.example/thumb.jpg",
+        },
+    }
+    listed = {a.external_id: a for a in await client.list_ads("1001")}
+    assert listed[ads[1].external_id].headlines == ("Watch the drop",)
+    assert listed[ads[1].external_id].final_url == url
+    assert (
+        len([s for s in graph.seen("POST") if s.path == "act_1001/ads"]) == 2
+    )  # not the one without a thumbnail
 
 
 async def test_validate_only_writes_nothing(graph: FakeGraph) -> None:

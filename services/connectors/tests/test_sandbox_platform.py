@@ -12,6 +12,7 @@ import pytest
 
 from adpilot_connectors.platforms.base import (
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -428,6 +429,50 @@ async def test_partial_failure_reports_each_item() -> None:
     assert "path2 needs path1" in (ads[7].error or "")
     assert "path1" in (ads[8].error or "")
     assert [a.external_id for a in await p.list_ads(acct) if a.ad_group_id == gid] == [ads[0].external_id]
+
+
+async def test_policy_claims_and_targeting_are_refused_per_item() -> None:
+    p = SandboxPlatform(today=TODAY)
+    acct = (await account_ids(p))[0]
+    cid = (await p.list_campaigns(acct))[0].external_id
+    groups = await p.create_ad_groups(
+        acct,
+        [
+            NewAdGroup(cid, "Targeted", countries=("DE", "AT"), age_min=18, age_max=34),
+            NewAdGroup(cid, "Bad country", countries=("Germany",)),
+            NewAdGroup(cid, "Bad ages", age_min=40, age_max=30),
+            NewAdGroup(cid, "Too young", age_min=9),
+        ],
+    )
+    assert [r.kind for r in groups] == [None] + [ErrorKind.INVALID_REQUEST] * 3
+    assert "ISO 3166" in (groups[1].error or "") and "above" in (groups[2].error or "")
+    gid = groups[0].external_id or ""
+    ads = await p.create_ads(
+        acct,
+        [
+            good_ad(gid),
+            good_ad(gid, name="Claims", descriptions=("Miracle results in a week.", "Risk-free trial.")),
+            good_ad(gid, name="Short", headlines=("A", "B")),
+        ],
+        validate_only=True,
+    )
+    assert [r.kind for r in ads] == [None, ErrorKind.POLICY, ErrorKind.INVALID_REQUEST]
+    assert "miracle, risk-free" in (ads[1].error or "")
+    assert [a for a in await p.list_ads(acct) if a.ad_group_id == gid] == []
+
+
+async def test_fail_next_can_let_calls_through_first() -> None:
+    p = SandboxPlatform(today=TODAY)
+    acct = (await account_ids(p))[0]
+    p.fail_next("rate_limited", method="create_campaigns", after_calls=2, retry_after_s=5)
+    for name in ("One", "Two"):
+        assert (await p.create_campaigns(acct, [NewCampaign(name, 10_000_000)]))[0].ok
+    assert await p.list_campaigns(acct)  # other methods do not count
+    with pytest.raises(RateLimited):
+        await p.create_campaigns(acct, [NewCampaign("Three", 10_000_000)])
+    assert (await p.create_campaigns(acct, [NewCampaign("Three", 10_000_000)]))[0].ok
+    with pytest.raises(ValueError):
+        p.fail_next("transient", after_calls=-1)
 
 
 async def test_status_and_budget_changes() -> None:

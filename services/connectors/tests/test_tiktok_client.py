@@ -20,6 +20,7 @@ from adpilot_connectors.platforms.base import (
     AdPlatformClient,
     Credentials,
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -516,6 +517,7 @@ async def test_a_create_is_not_repeated_after_a_server_error(
         ],
     )
     assert not results[0].ok and "outcome unknown" in (results[0].error or "")
+    assert results[0].kind is ErrorKind.TRANSIENT
     assert results[1].ok
     assert len(requests_to(fake, "/campaign/create/")) == 2 and sleeps == []
 
@@ -537,10 +539,13 @@ async def test_creates_stop_on_lost_authorisation_keeping_what_was_created(
     assert results[0].ok and results[0].external_id  # the id already created is kept
     assert "40105" in (results[1].error or "")
     assert (results[2].error or "").startswith("not attempted")
+    assert [r.kind for r in results[1:]] == [ErrorKind.RECONNECT_REQUIRED] * 2
 
     fake.rate_limit(10, path="/campaign/create/", after=1)
     results = await make_client(max_retries=0).create_campaigns(ADV, items)
     assert results[0].ok and "40100" in (results[1].error or "") and not results[2].ok
+    assert [r.kind for r in results[1:]] == [ErrorKind.RATE_LIMITED] * 2
+    assert all(r.retry_after_s for r in results[1:])
     assert len(requests_to(fake, "/campaign/create/")) == 1 + 2 + 2
 
 
@@ -618,6 +623,94 @@ async def test_ad_groups_and_ads_need_the_tiktok_only_fields(
     )
     assert "identity" in (ads[0].error or "") and "video_id" in (ads[0].error or "")
     assert not requests_to(fake, "/create/")
+
+
+async def test_targeting_and_creatives_from_the_normalised_fields(
+    make_client: MakeClient, fake: FakeTikTok
+) -> None:
+    campaign = next(e for e in fake.entities if e.level == "campaign" and e.name == "Daily")
+    client = make_client(ad_fields={"identity_type": "CUSTOMIZED_USER", "identity_id": "7100000000000000001"})
+    groups = await client.create_ad_groups(
+        ADV,
+        [
+            NewAdGroup(campaign.id, "DE+US 25-44", countries=("DE", "US"), age_min=25, age_max=44),
+            NewAdGroup(campaign.id, "Custom region", location_ids=("2950159",), age_min=55),
+            NewAdGroup(campaign.id, "Odd ages", countries=("DE",), age_min=21, age_max=30),
+            NewAdGroup(campaign.id, "Nowhere known", countries=("ZZ",)),
+            NewAdGroup(campaign.id, "No location"),
+        ],
+    )
+    assert [r.kind for r in groups] == [None, None] + [ErrorKind.INVALID_REQUEST] * 3
+    assert "not a union" in (groups[2].error or "") and "'ZZ'" in (groups[3].error or "")
+    assert "needs locations" in (groups[4].error or "")
+    first, second = (r.body for r in requests_to(fake, "/adgroup/create/"))
+    assert first["location_ids"] == ["2921044", "6252001"]
+    assert first["age_groups"] == ["AGE_25_34", "AGE_35_44"]
+    assert second["location_ids"] == ["2950159"] and second["age_groups"] == ["AGE_55_100"]
+
+    group_id = groups[0].external_id or ""
+    text = "New trail shoes, 20% off this week"
+    ads = await client.create_ads(
+        ADV,
+        [
+            NewAd(
+                group_id,
+                "Video",
+                "https://shop.example/v",
+                (),
+                (text,),
+                video_id="v10033g50000",
+                image_id="cover-1",
+                call_to_action="SHOP_NOW",
+                display_name="Acme Running",
+            ),
+            NewAd(
+                group_id,
+                "Image",
+                "https://shop.example/i",
+                (),
+                (text,),
+                image_id="img-7",
+                identity_id="7100000000000000002",
+            ),
+            NewAd(group_id, "No media", "https://shop.example/n", (), (text,)),
+        ],
+    )
+    assert [r.kind for r in ads] == [None, None, ErrorKind.INVALID_REQUEST]
+    assert "video_id" in (ads[2].error or "")
+    video, image = (r.body["creatives"][0] for r in requests_to(fake, "/ad/create/"))
+    assert {
+        k: video[k] for k in ("ad_format", "video_id", "image_ids", "call_to_action", "display_name")
+    } == {
+        "ad_format": "SINGLE_VIDEO",
+        "video_id": "v10033g50000",
+        "image_ids": ["cover-1"],
+        "call_to_action": "SHOP_NOW",
+        "display_name": "Acme Running",
+    }
+    assert video["identity_id"] == "7100000000000000001"  # the app's identity
+    assert (
+        image["ad_format"] == "SINGLE_IMAGE" and image["image_ids"] == ["img-7"] and "video_id" not in image
+    )
+    assert image["identity_id"] == "7100000000000000002" and image["call_to_action"] == "LEARN_MORE"
+
+
+async def test_policy_refusals_are_told_apart(make_client: MakeClient, fake: FakeTikTok) -> None:
+    fake.body_errors(
+        1,
+        code=40002,
+        message="The ad text violates the advertising policy: exaggerated claims.",
+        path="/campaign/create/",
+    )
+    results = await make_client().create_campaigns(
+        ADV,
+        [
+            NewCampaign(name="Claims", daily_budget_micros=60_000_000),
+            NewCampaign(name="Fine", daily_budget_micros=60_000_000),
+        ],
+    )
+    assert results[0].kind is ErrorKind.POLICY and "policy" in (results[0].error or "")
+    assert results[1].ok
 
 
 async def test_validate_only_sends_nothing(make_client: MakeClient, fake: FakeTikTok) -> None:

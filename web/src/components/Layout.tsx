@@ -18,6 +18,8 @@ interface NavItem {
 /** Left navigation. Add an entry here when a page actually exists. */
 const NAV_ITEMS: NavItem[] = [
   { to: '/status', label: 'Status', aliases: ['/'] },
+  { to: '/accounts', label: 'Ad accounts', auth: 'user' },
+  { to: '/campaigns', label: 'Campaigns', auth: 'user' },
   { to: '/account', label: 'Security', auth: 'user' },
   { to: '/sessions', label: 'Sessions', auth: 'user' },
   { to: '/orgs', label: 'Organisations', auth: 'user' },

@@ -14,7 +14,14 @@ A job table mixes in :class:`JobColumns`; :class:`JobRunner` claims and runs its
 
 The handler receives the job id and a :class:`JobLease`; it finishes the job with :func:`finish_job` in its
 last transaction (so the outcome commits with the work). Raising :class:`RetryLater` puts the job back in the
-queue for later; any other exception marks it failed with the error (a job is never silently dropped).
+queue for later; any other exception is retried with back-off. Every claim is an attempt: after ``max_attempts``
+(handler errors, RetryLater, or workers that died holding the job) the runner marks the job failed and calls its
+``on_give_up`` hook in that same transaction, so the job's owner can record the failure (a job is never silently
+dropped, and never failed without its owner knowing).
+
+A worker whose lease ran out (it stalled; another worker took the job over) must not write to the job any more:
+pass the lease to :func:`finish_job` and :func:`update_job`, which only touch the row while this worker holds it
+and raise :class:`LeaseLost` otherwise, rolling back the caller's transaction with them.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import DateTime, Integer, String, Text, func, select, text, update
+from sqlalchemy import DateTime, Integer, String, Table, Text, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,7 +82,9 @@ class JobModel(Protocol):
 
 
 class RetryLater(Exception):
-    """Put the job back in the queue, runnable again after ``delay_s`` (quota exhausted, platform down...)."""
+    """Put the job back in the queue, runnable again after ``delay_s`` (quota exhausted, platform down...).
+
+    It uses up an attempt like any failure: on the last attempt the runner gives up and fails the job."""
 
     def __init__(self, reason: str, *, delay_s: float) -> None:
         super().__init__(reason)
@@ -96,26 +105,61 @@ async def wake_runners(session: AsyncSession, table: str) -> None:
 
 
 async def finish_job(
-    session: AsyncSession, model: type[Any], job_id: uuid.UUID, status: JobStatus, error: str | None = None
+    session: AsyncSession,
+    model: type[Any],
+    job_id: uuid.UUID,
+    status: JobStatus,
+    error: str | None = None,
+    *,
+    lease: JobLease | None = None,
+    **values: Any,
 ) -> None:
-    """Mark a job finished in the caller's transaction (commit it together with the job's last effects)."""
-    await session.execute(
-        update(model)
-        .where(model.id == job_id)
-        .values(
-            status=status.value, finished_at=func.now(), lease_expires_at=None, leased_by=None, error=error
-        )
+    """Mark a job finished in the caller's transaction (commit it together with the job's last effects).
+
+    With ``lease``, only while this worker still holds the job: otherwise :class:`LeaseLost` is raised (and the
+    caller's transaction, with the effects it carries, rolls back). ``values`` sets the job's own columns too."""
+    values.update(
+        status=status.value, finished_at=func.now(), lease_expires_at=None, leased_by=None, error=error
     )
+    if lease is None:
+        await session.execute(update(_table(model)).where(model.id == job_id).values(**values))
+        return
+    await update_job(session, model, lease, **values)
+
+
+async def update_job(session: AsyncSession, model: type[Any], lease: JobLease, **values: Any) -> None:
+    """Write the job's own columns (progress, counters) in the caller's transaction, only while this worker
+    holds the job; raises :class:`LeaseLost` otherwise (a stalled worker's writes must not land after a
+    takeover, and the effects committed with them must roll back)."""
+    result = await session.execute(
+        update(_table(model))  # a Core UPDATE: no ORM bookkeeping on the hot path (once per synced batch)
+        .where(
+            model.id == lease.job_id,
+            model.leased_by == lease.worker,
+            model.status == JobStatus.RUNNING.value,
+        )
+        .values(**values)
+    )
+    if getattr(result, "rowcount", 1) == 0:
+        lease.lost = True
+        raise LeaseLost(f"job {lease.job_id} is no longer held by {lease.worker}")
 
 
 class JobLease:
-    """What a handler knows about its claim: the job id, the attempt number and whether the lease is still ours."""
+    """What a handler knows about its claim: the job id, the attempt number (1-based, of ``max_attempts``) and
+    whether the lease is still ours."""
 
-    def __init__(self, job_id: uuid.UUID, attempt: int, worker: str) -> None:
+    def __init__(self, job_id: uuid.UUID, attempt: int, worker: str, max_attempts: int = 5) -> None:
         self.job_id = job_id
         self.attempt = attempt
         self.worker = worker
+        self.max_attempts = max_attempts
         self.lost = False
+
+    @property
+    def last_attempt(self) -> bool:
+        """No retry follows this attempt: a handler that wants to record its own failure does it now."""
+        return self.attempt >= self.max_attempts
 
     def check(self) -> None:
         if self.lost:
@@ -123,6 +167,8 @@ class JobLease:
 
 
 JobHandler = Callable[[uuid.UUID, JobLease], Awaitable[None]]
+# Called in the transaction that marks a job failed when the runner gives up on it: (session, job id, error).
+GiveUpHook = Callable[[AsyncSession, uuid.UUID, str], Awaitable[None]]
 
 
 class JobRunner:
@@ -140,6 +186,7 @@ class JobRunner:
         poll_interval_s: float = 2.0,
         max_attempts: int = 5,
         stop_grace_s: float = 5.0,
+        on_give_up: GiveUpHook | None = None,
     ) -> None:
         self._model = model
         self._table: str = model.__tablename__
@@ -151,6 +198,7 @@ class JobRunner:
         self._poll_interval_s = poll_interval_s
         self._max_attempts = max_attempts
         self._stop_grace_s = stop_grace_s
+        self._on_give_up = on_give_up
         self._worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -187,13 +235,22 @@ class JobRunner:
                     .returning(m.id, m.attempts)
                 )
             ).first()
-        return JobLease(row[0], row[1], self._worker) if row is not None else None
+        return JobLease(row[0], row[1], self._worker, self._max_attempts) if row is not None else None
 
     async def run_one(self) -> bool:
         """Claim and run one job; False when nothing was runnable."""
         lease = await self.claim()
         if lease is None:
             return False
+        if lease.attempt > self._max_attempts:
+            # Every earlier attempt ended with its worker gone (killed, or stalled past its lease) before the
+            # job finished: running it again would repeat a crash loop forever.
+            await self._give_up(
+                lease,
+                f"gave up after {self._max_attempts} attempts: the worker stopped before the job finished",
+            )
+            self.completed += 1
+            return True
         heartbeat = asyncio.create_task(self._keep_lease(lease), name=f"lease-{lease.job_id}")
         try:
             await self._handler(lease.job_id, lease)
@@ -237,6 +294,9 @@ class JobRunner:
                 log.warning("job lease renewal failed", table=self._table, error=repr(exc))
 
     async def _requeue(self, lease: JobLease, reason: str, delay_s: float) -> None:
+        if lease.last_attempt:
+            await self._give_up(lease, reason)
+            return
         m = self._model
         async with self._sessions() as session, session.begin():
             await session.execute(
@@ -254,11 +314,33 @@ class JobRunner:
 
     async def _fail_or_retry(self, lease: JobLease, exc: Exception) -> None:
         error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-        if lease.attempt < self._max_attempts:
-            await self._requeue(lease, error, delay_s=min(300.0, 2.0**lease.attempt))
-            return
-        async with self._sessions() as session, session.begin():
-            await finish_job(session, self._model, lease.job_id, JobStatus.FAILED, error)
+        await self._requeue(lease, error, delay_s=min(300.0, 2.0**lease.attempt))
+
+    async def _give_up(self, lease: JobLease, reason: str) -> None:
+        """Fail the job for good (only while we hold it), with the owner's hook in the same transaction."""
+        reason = reason[:2000]
+        try:
+            async with self._sessions() as session, session.begin():
+                await finish_job(session, self._model, lease.job_id, JobStatus.FAILED, reason, lease=lease)
+                if self._on_give_up is not None:
+                    await self._on_give_up(session, lease.job_id, reason)
+        except LeaseLost:
+            return  # another worker owns it now and decides
+        except Exception:
+            if self._on_give_up is None:
+                raise
+            # A broken hook must not keep the job in a crash loop: fail it without the hook, loudly.
+            log.exception("job give-up hook failed", table=self._table, job_id=str(lease.job_id))
+            try:
+                async with self._sessions() as session, session.begin():
+                    await finish_job(
+                        session, self._model, lease.job_id, JobStatus.FAILED, reason, lease=lease
+                    )
+            except LeaseLost:
+                return
+        log.warning(
+            "job failed for good", table=self._table, job_id=str(lease.job_id), attempts=lease.attempt
+        )
 
     async def _work(self) -> None:
         backoff = self._poll_interval_s
@@ -304,6 +386,11 @@ class JobRunner:
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 def _seconds(value: float) -> Any:

@@ -1,9 +1,9 @@
 """Schedule ticks: every replica of a service publishes ``schedule.v1.tick`` for its recurring jobs; one survives.
 
-A tick's event id is ``uuid5(<job>:<slot start>)`` and it is published straight to JetStream with that id as
-``Nats-Msg-Id``: replicas publishing the same slot within the stream's duplicate window store one message, and
-the consumer's inbox (keyed by event id) drops any later copy, e.g. from a replica that starts mid-slot and
-publishes the current slot again. So the job runs once per slot however many replicas tick, and a slot whose
+A tick's event id is ``uuid5(<job>:<slot start>)`` and it is published straight to JetStream with
+``Nats-Msg-Id: <job>:<slot start>``: replicas publishing the same slot within the stream's duplicate window store
+one message, and the consumer's inbox (keyed by event id) drops any later copy, e.g. from a replica that starts
+mid-slot and publishes the current slot again. So the job runs once per slot however many replicas tick, and a slot whose
 boundary fell while every replica was down still runs when the first one comes back.
 
 There is no outbox here on purpose: a tick carries no state change, and a publish that fails is simply retried

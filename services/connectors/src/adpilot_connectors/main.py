@@ -21,10 +21,10 @@ from adpilot_connectors.models import SyncRun, WriteJob
 from adpilot_connectors.platforms.factory import PlatformClients
 from adpilot_connectors.schedule import SYNC_JOB, TOKEN_CHECK_JOB, scheduled_jobs, tick_handler
 from adpilot_connectors.sync.endpoints import router as sync_router
-from adpilot_connectors.sync.runner import sync_job_handler
+from adpilot_connectors.sync.runner import sync_give_up_hook, sync_job_handler
 from adpilot_connectors.sync.scheduling import enqueue_scheduled_syncs
 from adpilot_connectors.writes.endpoints import router as writes_router
-from adpilot_connectors.writes.runner import write_job_handler
+from adpilot_connectors.writes.runner import write_job_gave_up, write_job_handler
 
 
 def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = None) -> FastAPI:
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         listen_dsn=listen_dsn,
         concurrency=settings.sync_concurrency,
         lease_s=settings.job_lease_s,
+        on_give_up=sync_give_up_hook(connectors),
     )
     write_runner = JobRunner(
         WriteJob,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         listen_dsn=listen_dsn,
         concurrency=settings.write_concurrency,
         lease_s=settings.job_lease_s,
+        on_give_up=write_job_gave_up,
     )
     runtime.consume(
         "schedule.v1.tick",

@@ -36,6 +36,8 @@ class PlatformConnection(Base):
     status: Mapped[str] = mapped_column(String(32), default=ConnectionStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(Text)
     last_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The token expiry the "expires soon" warning was sent for: one warning per expiry, not one per check.
+    expiry_warned_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The platform's quota for this login is exhausted until then (every replica honours it).
     paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -22,6 +22,8 @@ class OAuthState(Base):
     session_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     platform: Mapped[str] = mapped_column(String(16))
     code_verifier_encrypted: Mapped[str | None] = mapped_column(Text)  # PKCE
+    # SHA-256 of the nonce in the browser's HttpOnly cookie: the callback must come from the browser that started.
+    browser_digest: Mapped[str] = mapped_column(String(64))
     return_to: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

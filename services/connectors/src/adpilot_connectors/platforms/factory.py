@@ -25,6 +25,15 @@ def parse_platform(value: str) -> Platform:
         ) from None
 
 
+def tiktok_ad_fields(settings: Settings) -> dict[str, str]:
+    """The app-wide TikTok identity ads are published as, unless an ad names its own (of the same type)."""
+    t = settings.tiktok
+    fields = {"identity_type": t.identity_type}
+    if t.identity_id:
+        fields["identity_id"] = t.identity_id
+    return fields
+
+
 class PlatformClients:
     """One per process. Sandbox platforms are kept per connection so the simulated writes persist in memory;
     real clients are built per use and closed afterwards (they hold HTTP/gRPC connections)."""
@@ -114,6 +123,7 @@ class PlatformClients:
                 app_secret=s.tiktok.app_secret.get_secret_value() if s.tiktok.app_secret else None,
                 advertiser_ids=advertiser_ids,
                 base_url=s.tiktok.base_url,
+                ad_fields=tiktok_ad_fields(s),
             )
         try:
             yield client

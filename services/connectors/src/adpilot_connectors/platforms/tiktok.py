@@ -48,7 +48,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Literal
@@ -63,6 +63,7 @@ from adpilot_connectors.platforms.base import (
     Campaign,
     Credentials,
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -70,11 +71,13 @@ from adpilot_connectors.platforms.base import (
     NewCampaign,
     Platform,
     PlatformError,
+    PolicyViolation,
     RateLimited,
     ReconnectRequired,
     Status,
     TransientPlatformError,
     WriteResult,
+    mentions_policy,
 )
 
 logger = logging.getLogger(__name__)
@@ -104,8 +107,8 @@ NAME_MAX = 512
 DEFAULT_CONVERSION_METRIC = "conversion"
 DEFAULT_VALUE_METRIC = "total_complete_payment_rate"
 
-# What an ad group needs that :class:`NewAdGroup` does not carry. ``location_ids`` has no sensible default and
-# must come from ``adgroup_fields``; ``schedule_start_time`` defaults to "now" (UTC) at send time.
+# What an ad group needs that :class:`NewAdGroup` does not carry. Locations have no sensible default: they come
+# from the item's targeting (or ``adgroup_fields``); ``schedule_start_time`` defaults to "now" (UTC) at send time.
 ADGROUP_DEFAULTS: Mapping[str, Any] = {
     "promotion_type": "WEBSITE",
     "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
@@ -116,9 +119,44 @@ ADGROUP_DEFAULTS: Mapping[str, Any] = {
     "bid_type": "BID_TYPE_NO_BID",
     "pacing": "PACING_MODE_SMOOTH",
 }
-ADGROUP_REQUIRED = ("location_ids",)
-# What an ad needs that :class:`NewAd` does not carry: who posts it and the media.
+# What an ad needs when :class:`NewAd` does not say: the format follows the media given.
 AD_DEFAULTS: Mapping[str, Any] = {"ad_format": "SINGLE_VIDEO", "call_to_action": "LEARN_MORE"}
+
+# TikTok's location ids of countries are their GeoNames ids (e.g. 2921044 Germany); other countries and
+# regions go in ``NewAdGroup.location_ids``.
+COUNTRY_LOCATION_IDS: Mapping[str, str] = {
+    "AT": "2782113",
+    "AU": "2077456",
+    "BE": "2802361",
+    "BR": "3469034",
+    "CA": "6251999",
+    "CH": "2658434",
+    "DE": "2921044",
+    "DK": "2623032",
+    "ES": "2510769",
+    "FI": "660013",
+    "FR": "3017382",
+    "GB": "2635167",
+    "IE": "2963597",
+    "IT": "3175395",
+    "JP": "1861060",
+    "MX": "3996063",
+    "NL": "2750405",
+    "NO": "3144096",
+    "PL": "798544",
+    "PT": "2264397",
+    "SE": "2661886",
+    "US": "6252001",
+}
+# TikTok targets fixed age groups; a range is accepted only if it is a union of them (never served wider).
+AGE_GROUPS: tuple[tuple[int, int, str], ...] = (
+    (13, 17, "AGE_13_17"),
+    (18, 24, "AGE_18_24"),
+    (25, 34, "AGE_25_34"),
+    (35, 44, "AGE_35_44"),
+    (45, 54, "AGE_45_54"),
+    (55, 65, "AGE_55_100"),  # 65 means 65 and over, as Meta's age_max
+)
 
 _CAMPAIGN_FIELDS = [
     "campaign_id",
@@ -321,6 +359,57 @@ def _retry_after(response: httpx.Response) -> float | None:
     return value if value >= 0 else None
 
 
+def ad_group_targeting(
+    item: NewAdGroup, default_location_ids: Sequence[str] = ()
+) -> tuple[dict[str, Any], list[str]]:
+    """``location_ids``/``age_groups`` for an ad group, and the problems that prevent them."""
+    problems: list[str] = []
+    locations = [*item.location_ids]
+    for country in item.countries:
+        location = COUNTRY_LOCATION_IDS.get(country.upper())
+        if location is None:
+            problems.append(f"no TikTok location id known for country {country!r}; give it in location_ids")
+        else:
+            locations.append(location)
+    fields: dict[str, Any] = {"location_ids": list(dict.fromkeys(locations or default_location_ids))}
+    if not fields["location_ids"]:
+        problems.append("a TikTok ad group needs locations: countries, location_ids or adgroup_fields")
+    if item.age_min is not None or item.age_max is not None:
+        low = item.age_min if item.age_min is not None else AGE_GROUPS[0][0]
+        high = item.age_max if item.age_max is not None else AGE_GROUPS[-1][1]
+        inside = [(lo, hi, name) for lo, hi, name in AGE_GROUPS if lo >= low and hi <= high]
+        if not inside or inside[0][0] != low or inside[-1][1] != high:
+            bounds = ", ".join(f"{lo}-{hi}" for lo, hi, _ in AGE_GROUPS)
+            problems.append(
+                f"TikTok targets the age groups {bounds} (65: and over); {low}-{high} is not a union of them"
+            )
+        else:
+            fields["age_groups"] = [name for _, _, name in inside]
+    return fields, problems
+
+
+def ad_text_of(item: NewAd) -> str:
+    """TikTok has one ``ad_text`` (12-100 characters): the first description, else the first headline."""
+    texts = [*item.descriptions, *item.headlines]
+    return texts[0].strip() if texts else ""
+
+
+def ad_copy_problems(item: NewAd) -> list[str]:
+    """What TikTok refuses in an ad's copy (also checked when a bulk write is submitted)."""
+    problems = _name_problems("ad name", item.name)
+    width = _display_width(ad_text_of(item))
+    if not AD_TEXT_MIN <= width <= AD_TEXT_MAX:
+        problems.append(
+            f"ad text must be {AD_TEXT_MIN}-{AD_TEXT_MAX} characters (CJK count twice), got {width}"
+        )
+    url = urlsplit(item.final_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        problems.append("landing page URL must be an absolute http(s) URL")
+    if item.status == Status.REMOVED:
+        problems.append("a new ad cannot be REMOVED")
+    return problems
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth retrying."""
 
@@ -341,9 +430,9 @@ class TikTokClient:
 
     ``app_secret`` is only needed by :meth:`list_accounts` when ``advertiser_ids`` (returned with the token by
     ``/oauth2/access_token/``, see :func:`exchange_auth_code`) is not given. ``adgroup_fields`` and
-    ``ad_fields`` carry what TikTok needs but the normalised ``NewAdGroup``/``NewAd`` do not (targeting
-    ``location_ids``; ``identity_type``/``identity_id``, ``video_id``/``image_ids``) and are merged into every
-    create request.
+    ``ad_fields`` are app-wide defaults merged into every create request (e.g. ``location_ids``;
+    ``identity_type``/``identity_id``); what an item names itself (targeting, identity, media, call to action)
+    wins.
 
     TikTok has no dry run: ``validate_only=True`` runs the client-side checks only and sends nothing.
     """
@@ -526,6 +615,8 @@ class TikTokClient:
             raise ReconnectRequired(f"TikTok {path}: {described}; link the TikTok account again")
         if code in TRANSIENT_CODES:
             raise _Retry("transient", described)
+        if mentions_policy(message):
+            raise PolicyViolation(f"TikTok {path}: {described}")
         raise InvalidRequest(f"TikTok {path}: {described}")
 
     async def _pages(
@@ -742,7 +833,9 @@ class TikTokClient:
         for index, item in enumerate(items):
             problems = validate(item)
             if problems:
-                results.append(WriteResult(index=index, error="; ".join(problems)))
+                results.append(
+                    WriteResult(index=index, error="; ".join(problems), error_kind=ErrorKind.INVALID_REQUEST)
+                )
                 continue
             if validate_only:
                 results.append(WriteResult(index=index))
@@ -750,23 +843,33 @@ class TikTokClient:
             try:
                 result = await send(item)
             except InvalidRequest as exc:
-                results.append(WriteResult(index=index, error=str(exc)))
+                results.append(WriteResult.failed(index, exc))
                 continue
             except TransientPlatformError as exc:
                 results.append(
-                    WriteResult(index=index, error=f"{exc}; outcome unknown, check before creating it again")
+                    WriteResult.failed(
+                        index,
+                        TransientPlatformError(f"{exc}; outcome unknown, check before creating it again"),
+                    )
                 )
                 continue
             except (RateLimited, ReconnectRequired) as exc:
                 if not created_any:
                     raise
-                results.append(WriteResult(index=index, error=str(exc)))
+                results.append(WriteResult.failed(index, exc))
                 results.extend(
-                    WriteResult(index=later, error=f"not attempted: {exc}")
+                    WriteResult.failed(later, exc, prefix="not attempted: ")
                     for later in range(index + 1, len(items))
                 )
                 break
-            results.append(WriteResult(index=index, external_id=result.external_id, error=result.error))
+            results.append(
+                WriteResult(
+                    index=index,
+                    external_id=result.external_id,
+                    error=result.error,
+                    error_kind=result.error_kind,
+                )
+            )
             created_any = created_any or result.external_id is not None
         return results
 
@@ -779,7 +882,10 @@ class TikTokClient:
             try:
                 await self._status_update(account_id, level, external_id, "DISABLE")
             except PlatformError as exc:
-                return WriteResult(index=0, external_id=external_id, error=f"created but not paused: {exc}")
+                # The item exists (and may be live): keep its id so nobody creates it a second time.
+                return replace(
+                    WriteResult.failed(0, exc, prefix="created but not paused: "), external_id=external_id
+                )
         return WriteResult(index=0, external_id=external_id)
 
     def _validate_campaign(self, item: NewCampaign) -> list[str]:
@@ -810,17 +916,14 @@ class TikTokClient:
 
         return await self._bulk(items, self._validate_campaign, send, validate_only)
 
+    def _targeting(self, item: NewAdGroup) -> tuple[dict[str, Any], list[str]]:
+        return ad_group_targeting(item, self._adgroup_fields.get("location_ids") or ())
+
     def _validate_ad_group(self, item: NewAdGroup) -> list[str]:
         problems = _name_problems("ad group name", item.name) + _id_problems("campaign id", item.campaign_id)
         if item.status == Status.REMOVED:
             problems.append("a new ad group cannot be REMOVED")
-        merged = {**ADGROUP_DEFAULTS, **self._adgroup_fields}
-        problems += [
-            f"{key} is required for a TikTok ad group (adgroup_fields)"
-            for key in ADGROUP_REQUIRED
-            if not merged.get(key)
-        ]
-        return problems
+        return problems + self._targeting(item)[1]
 
     async def create_ad_groups(
         self, account_id: str, items: Sequence[NewAdGroup], *, validate_only: bool = False
@@ -830,6 +933,7 @@ class TikTokClient:
                 **ADGROUP_DEFAULTS,
                 "schedule_start_time": _utcnow().strftime("%Y-%m-%d %H:%M:%S"),
                 **self._adgroup_fields,
+                **self._targeting(item)[0],
                 "advertiser_id": account_id,
                 "campaign_id": item.campaign_id,
                 "adgroup_name": item.name,
@@ -841,26 +945,28 @@ class TikTokClient:
 
         return await self._bulk(items, self._validate_ad_group, send, validate_only)
 
-    @staticmethod
-    def _ad_text(item: NewAd) -> str:
-        """TikTok has one ``ad_text`` (12-100 characters): the first description, else the first headline."""
-        texts = [*item.descriptions, *item.headlines]
-        return texts[0].strip() if texts else ""
+    def _creative(self, item: NewAd) -> dict[str, Any]:
+        """The creative: defaults, then the client's ``ad_fields``, then what the ad itself names."""
+        creative: dict[str, Any] = {**AD_DEFAULTS, **self._ad_fields}
+        if item.video_id:
+            creative.update(ad_format="SINGLE_VIDEO", video_id=item.video_id)
+            if item.image_id:
+                creative["image_ids"] = [item.image_id]  # the video's cover
+        elif item.image_id:
+            creative.update(ad_format="SINGLE_IMAGE", image_ids=[item.image_id])
+            creative.pop("video_id", None)
+        for key, value in (
+            ("identity_id", item.identity_id),
+            ("call_to_action", item.call_to_action),
+            ("display_name", item.display_name),
+        ):
+            if value:
+                creative[key] = value
+        return creative
 
     def _validate_ad(self, item: NewAd) -> list[str]:
-        problems = _name_problems("ad name", item.name) + _id_problems("ad group id", item.ad_group_id)
-        text = self._ad_text(item)
-        width = _display_width(text)
-        if not AD_TEXT_MIN <= width <= AD_TEXT_MAX:
-            problems.append(
-                f"ad text must be {AD_TEXT_MIN}-{AD_TEXT_MAX} characters (CJK count twice), got {width}"
-            )
-        url = urlsplit(item.final_url)
-        if url.scheme not in ("http", "https") or not url.netloc:
-            problems.append("landing page URL must be an absolute http(s) URL")
-        if item.status == Status.REMOVED:
-            problems.append("a new ad cannot be REMOVED")
-        creative = {**AD_DEFAULTS, **self._ad_fields}
+        problems = _id_problems("ad group id", item.ad_group_id) + ad_copy_problems(item)
+        creative = self._creative(item)
         if not creative.get("identity_id") or not creative.get("identity_type"):
             problems.append("identity_type and identity_id are required for a TikTok ad (ad_fields)")
         if (
@@ -876,10 +982,9 @@ class TikTokClient:
     ) -> list[WriteResult]:
         async def send(item: NewAd) -> WriteResult:
             creative = {
-                **AD_DEFAULTS,
-                **self._ad_fields,
+                **self._creative(item),
                 "ad_name": item.name,
-                "ad_text": self._ad_text(item),
+                "ad_text": ad_text_of(item),
                 "landing_page_url": item.final_url,
                 "operation_status": _STATUS_TO_OPERATION[item.status],
             }

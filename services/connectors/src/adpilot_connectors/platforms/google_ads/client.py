@@ -55,6 +55,7 @@ from adpilot_connectors.platforms.base import (
     Campaign,
     Credentials,
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -68,8 +69,10 @@ from adpilot_connectors.platforms.base import (
     WriteResult,
 )
 from adpilot_connectors.platforms.google_ads.errors import (
+    ErrorItem,
     Problem,
     classify,
+    classify_items,
     error_items,
     failure_from_status,
 )
@@ -168,10 +171,36 @@ def _id_problems(what: str, value: str) -> list[str]:
     return [] if str(value).strip().isdigit() else [f"{what} {value!r} is not a Google Ads id"]
 
 
+def ad_group_targeting_problems(item: NewAdGroup) -> list[str]:
+    """Search campaigns target locations (and are best left to target ages) per campaign, not per ad group:
+    refuse rather than create an ad group that serves wider than asked."""
+    if item.countries or item.location_ids or item.age_min is not None or item.age_max is not None:
+        return ["Google Ads targets locations and ages per campaign; remove the ad group's targeting"]
+    return []
+
+
+_ITEM_KINDS: dict[str, ErrorKind] = {
+    "rate": ErrorKind.RATE_LIMITED,
+    "reconnect": ErrorKind.RECONNECT_REQUIRED,
+    "transient": ErrorKind.TRANSIENT,
+}
+
+
+def _item_kind(item: ErrorItem) -> ErrorKind:
+    """The kind of one operation's error in a partial-failure answer (policy_finding_error.*, ...)."""
+    if item.category.startswith("policy_"):
+        return ErrorKind.POLICY
+    return _ITEM_KINDS.get(classify_items([item]), ErrorKind.INVALID_REQUEST)
+
+
 def rsa_problems(item: NewAd) -> list[str]:
-    """Responsive search ad limits, checked before anything is sent."""
+    """Responsive search ad limits and the ad group id, checked before anything is sent."""
+    return _id_problems("ad group id", item.ad_group_id) + rsa_copy_problems(item)
+
+
+def rsa_copy_problems(item: NewAd) -> list[str]:
+    """Responsive search ad limits of the copy alone (also checked when a bulk write is submitted)."""
     problems = _name_problems("ad name", item.name) if item.name else []
-    problems += _id_problems("ad group id", item.ad_group_id)
     if not HEADLINES_MIN <= len(item.headlines) <= HEADLINES_MAX:
         problems.append(f"needs {HEADLINES_MIN}-{HEADLINES_MAX} headlines, got {len(item.headlines)}")
     if not DESCRIPTIONS_MIN <= len(item.descriptions) <= DESCRIPTIONS_MAX:
@@ -606,7 +635,9 @@ class GoogleAdsPlatformClient:
         ``build(item_index, temp_id)`` returns the item's operations; the last one's result carries its id.
         """
         results: dict[int, WriteResult] = {
-            i: WriteResult(index=i, error="; ".join(p)) for i, p in problems.items() if p
+            i: WriteResult(index=i, error="; ".join(p), error_kind=ErrorKind.INVALID_REQUEST)
+            for i, p in problems.items()
+            if p
         }
         operations: list[Any] = []
         owner: list[int] = []
@@ -628,6 +659,7 @@ class GoogleAdsPlatformClient:
                 retry_transient=False,
             )
             errors: dict[int, list[str]] = {}
+            kinds: dict[int, ErrorKind] = {}
             failure = (
                 failure_from_status(response.partial_failure_error, API_VERSION)
                 if "partial_failure_error" in response
@@ -637,10 +669,15 @@ class GoogleAdsPlatformClient:
                 targets = [owner[item.operation_index]] if item.operation_index is not None else list(last_op)
                 for target in targets:
                     errors.setdefault(target, []).append(self._clean(item.describe()))
+                    kind = _item_kind(item)
+                    if kinds.get(target) in (None, ErrorKind.INVALID_REQUEST):  # the more specific kind wins
+                        kinds[target] = kind
             responses = list(response.mutate_operation_responses)
             for i, op_index in last_op.items():
                 if i in errors:
-                    results[i] = WriteResult(index=i, error="; ".join(dict.fromkeys(errors[i])))
+                    results[i] = WriteResult(
+                        index=i, error="; ".join(dict.fromkeys(errors[i])), error_kind=kinds.get(i)
+                    )
                     continue
                 external_id = None
                 if not validate_only and op_index < len(responses):
@@ -727,7 +764,9 @@ class GoogleAdsPlatformClient:
         status_enum = _types("enums.types.ad_group_status").AdGroupStatusEnum.AdGroupStatus
         type_enum = _types("enums.types.ad_group_type").AdGroupTypeEnum.AdGroupType
         problems = {
-            i: _name_problems("ad group name", item.name) + _id_problems("campaign id", item.campaign_id)
+            i: _name_problems("ad group name", item.name)
+            + _id_problems("campaign id", item.campaign_id)
+            + ad_group_targeting_problems(item)
             for i, item in enumerate(items)
         }
 
@@ -754,7 +793,9 @@ class GoogleAdsPlatformClient:
     async def create_ads(
         self, account_id: str, items: Sequence[NewAd], *, validate_only: bool = False
     ) -> list[WriteResult]:
-        """Responsive search ads; the RSA limits are checked before sending (failing items are not sent)."""
+        """Responsive search ads; the RSA limits are checked before sending (failing items are not sent). The
+        Meta/TikTok-only fields of :class:`NewAd` (call to action, media, identity) have no place in an RSA
+        and are not sent."""
         customer_id = normalize_customer_id(account_id)
         svc = _types("services.types.google_ads_service")
         ad_group_ad_svc = _types("services.types.ad_group_ad_service")

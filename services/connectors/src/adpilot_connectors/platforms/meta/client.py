@@ -48,6 +48,7 @@ from adpilot_connectors.platforms.base import (
     NewCampaign,
     Platform,
     PlatformError,
+    PolicyViolation,
     RateLimited,
     ReconnectRequired,
     Status,
@@ -60,6 +61,7 @@ from adpilot_connectors.platforms.meta.throttle import (
     Usage,
     classify,
     install_log_redaction,
+    is_policy_refusal,
     parse_usage,
     redact,
 )
@@ -271,8 +273,11 @@ class MetaClient:
             return max(min(t.rate_limit_backoff_s * factor, t.max_backoff_s), self._regain_s())
         return min(t.transient_backoff_s * factor, t.max_backoff_s)
 
-    async def _call(self, what: str, fn: Callable[[], T]) -> T:
-        """Run one blocking SDK call in a worker thread, with Meta's retry rules around it."""
+    async def _call(self, what: str, fn: Callable[[], T], *, retry_transient: bool = True) -> T:
+        """Run one blocking SDK call in a worker thread, with Meta's retry rules around it.
+
+        Creates pass ``retry_transient=False``: after a 5xx the object may exist, and sending it again could
+        duplicate it (rate limits are refused before any work, so those are always retried)."""
         attempt = 0
         while True:
             await self._pause_if_throttled()
@@ -285,7 +290,13 @@ class MetaClient:
                     f"{what}: {failure.message}; the Meta account must be reconnected"
                 ) from None
             if failure.kind == "invalid":
+                if is_policy_refusal(failure.code, failure.message):
+                    raise PolicyViolation(f"{what}: {failure.message}") from None
                 raise InvalidRequest(f"{what}: {failure.message}") from None
+            if failure.kind == "transient" and not retry_transient:
+                raise TransientPlatformError(
+                    f"{what}: {failure.message}; outcome unknown, check before creating it again"
+                ) from None
             wait = self._backoff(failure, attempt)
             self._drop_pause_covered_by(wait)
             if attempt >= self._tuning.max_retries:
@@ -458,22 +469,23 @@ class MetaClient:
         self, what: str, items: Sequence[Any], create: Callable[[int, Any], Callable[[], Any]]
     ) -> list[WriteResult]:
         """One POST per item. Item-level refusals become that item's error; an account-wide stop (token or
-        rate limit) marks the item and everything after it, and the items already created are still returned."""
+        rate limit) marks the item and everything after it with the same kind, and the items already created
+        are still returned."""
         results: list[WriteResult] = []
-        stopped: str | None = None
+        stopped: ReconnectRequired | RateLimited | None = None
         for index, item in enumerate(items):
             if stopped is not None:
-                results.append(WriteResult(index=index, error=f"not attempted: {stopped}"))
+                results.append(WriteResult.failed(index, stopped, prefix="not attempted: "))
                 continue
             try:
                 call = create(index, item)
-                created = await self._call(what, call)
+                created = await self._call(what, call, retry_transient=False)
             except (ReconnectRequired, RateLimited) as exc:
-                stopped = f"{type(exc).__name__}: {exc}"
-                results.append(WriteResult(index=index, error=stopped))
+                stopped = exc
+                results.append(WriteResult.failed(index, exc, prefix=f"{type(exc).__name__}: "))
                 continue
             except PlatformError as exc:
-                results.append(WriteResult(index=index, error=str(exc)))
+                results.append(WriteResult.failed(index, exc))
                 continue
             external_id = created.get_id() if created is not None else None
             results.append(WriteResult(index=index, external_id=str(external_id) if external_id else None))
@@ -513,9 +525,17 @@ class MetaClient:
         node = self._account(account_id)
 
         def create(index: int, item: NewAdGroup) -> Callable[[], Any]:
+            targeting = mapping.ad_set_targeting(
+                self._adset_defaults.get("targeting"),
+                countries=item.countries,
+                location_ids=item.location_ids,
+                age_min=item.age_min,
+                age_max=item.age_max,
+            )
             params = self._with_validation(
                 {
                     **self._adset_defaults,
+                    "targeting": targeting,
                     "name": item.name,
                     "campaign_id": item.campaign_id,
                     "status": mapping.STATUS_TO_META[item.status],
@@ -530,20 +550,17 @@ class MetaClient:
         self, account_id: str, items: Sequence[NewAd], *, validate_only: bool = False
     ) -> list[WriteResult]:
         node = self._account(account_id)
-        page_id = self._page_id
 
         def create(index: int, item: NewAd) -> Callable[[], Any]:
+            page_id = item.identity_id or self._page_id
             if not page_id:
                 raise InvalidRequest(
-                    "a Meta link ad needs a Facebook Page: construct MetaClient with page_id="
+                    "a Meta ad needs a Facebook Page: the ad's identity_id or MetaClient(page_id=...)"
                 )
-            creative = mapping.link_ad_creative(
-                page_id=page_id,
-                name=item.name,
-                link=item.final_url,
-                headlines=item.headlines,
-                descriptions=item.descriptions,
-            )
+            problems = mapping.ad_creative_problems(item)
+            if problems:
+                raise InvalidRequest("; ".join(problems))
+            creative = mapping.ad_creative(item, page_id=page_id)
             params = self._with_validation(
                 {
                     "name": item.name,

@@ -19,6 +19,7 @@ from adpilot_connectors.platforms.base import (
     Campaign,
     DailyMetric,
     InvalidRequest,
+    NewAd,
     Status,
 )
 
@@ -121,7 +122,14 @@ def to_ad_group(data: Mapping[str, Any], account_id: str) -> AdGroup:
 
 def to_ad(data: Mapping[str, Any], account_id: str) -> Ad:
     creative = data.get("creative") or {}
-    link_data = (creative.get("object_story_spec") or {}).get("link_data") or {}
+    spec = creative.get("object_story_spec") or {}
+    video_data = spec.get("video_data") or {}
+    link_data = spec.get("link_data") or {
+        "link": ((video_data.get("call_to_action") or {}).get("value") or {}).get("link"),
+        "name": video_data.get("title"),
+        "message": video_data.get("message"),
+        "description": video_data.get("link_description"),
+    }
     headline = link_data.get("name") or creative.get("title")
     texts = [link_data.get("message") or creative.get("body"), link_data.get("description")]
     return Ad(
@@ -136,19 +144,66 @@ def to_ad(data: Mapping[str, Any], account_id: str) -> Ad:
     )
 
 
-def link_ad_creative(
-    *, page_id: str, name: str, link: str, headlines: Sequence[str], descriptions: Sequence[str]
+def ad_creative(ad: NewAd, *, page_id: str) -> dict[str, Any]:
+    """Inline creative spec for a link ad, or a video ad when ``video_id`` is given: headline (``name`` /
+    ``title``) = first headline, primary text (``message``) = first description, link description = second
+    description, if any. The call to action points at the final URL."""
+    cta: dict[str, Any] | None = None
+    if ad.call_to_action:
+        cta = {"type": ad.call_to_action, "value": {"link": ad.final_url}}
+    if ad.video_id:
+        video: dict[str, Any] = {
+            "video_id": ad.video_id,
+            # Meta insists on a call to action with the link on video ads; LEARN_MORE is its neutral one.
+            "call_to_action": cta or {"type": "LEARN_MORE", "value": {"link": ad.final_url}},
+        }
+        _put(video, "message", ad.descriptions[0] if ad.descriptions else None)
+        _put(video, "title", ad.headlines[0] if ad.headlines else None)
+        _put(video, "link_description", ad.descriptions[1] if len(ad.descriptions) > 1 else None)
+        _put(video, "image_url", ad.image_url)  # the thumbnail
+        _put(video, "image_hash", ad.image_id)
+        return {"name": ad.name, "object_story_spec": {"page_id": page_id, "video_data": video}}
+    link_data: dict[str, Any] = {"link": ad.final_url}
+    _put(link_data, "message", ad.descriptions[0] if ad.descriptions else None)
+    _put(link_data, "name", ad.headlines[0] if ad.headlines else None)
+    _put(link_data, "description", ad.descriptions[1] if len(ad.descriptions) > 1 else None)
+    _put(link_data, "picture", ad.image_url)
+    _put(link_data, "image_hash", ad.image_id)
+    _put(link_data, "call_to_action", cta)
+    return {"name": ad.name, "object_story_spec": {"page_id": page_id, "link_data": link_data}}
+
+
+def _put(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        target[key] = value
+
+
+def ad_creative_problems(ad: NewAd) -> list[str]:
+    problems = []
+    if ad.video_id and not (ad.image_url or ad.image_id):
+        problems.append("a Meta video ad needs a thumbnail: image_url or image_id")
+    return problems
+
+
+def ad_set_targeting(
+    default: Mapping[str, Any] | None,
+    *,
+    countries: Sequence[str],
+    location_ids: Sequence[str],
+    age_min: int | None,
+    age_max: int | None,
 ) -> dict[str, Any]:
-    """Inline creative spec for a link ad: primary text (``message``) = first description, headline
-    (``name``) = first headline, link description = second description, if any."""
-    link_data: dict[str, Any] = {"link": link}
-    if descriptions:
-        link_data["message"] = descriptions[0]
-    if headlines:
-        link_data["name"] = headlines[0]
-    if len(descriptions) > 1:
-        link_data["description"] = descriptions[1]
-    return {"name": name, "object_story_spec": {"page_id": page_id, "link_data": link_data}}
+    """The ad set's targeting: the app's default with the item's countries and ages laid over it."""
+    if location_ids:
+        raise InvalidRequest("Meta targets by country here; location_ids are not supported, use countries")
+    targeting = dict(default or {})
+    if countries:
+        targeting["geo_locations"] = {"countries": list(countries)}
+    if age_min is not None:
+        targeting["age_min"] = age_min
+    if age_max is not None:
+        targeting["age_max"] = age_max
+    return targeting
 
 
 def pick_action(entries: Any, action_types: Sequence[str]) -> str | None:

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from adpilot_connectors.platforms.base import mentions_policy
+
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80009)})
 TOKEN_CODES = frozenset({190, 102})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -138,6 +140,14 @@ def classify(
     else:
         kind = "invalid"
     return Failure(kind=kind, message=message, code=code, subcode=subcode, http_status=http_status)
+
+
+POLICY_CODES = frozenset({368})  # "deemed abusive or otherwise disallowed"
+
+
+def is_policy_refusal(code: int | None, message: str) -> bool:
+    """#368, or #100 "Invalid parameter" with a user message naming the policy."""
+    return code in POLICY_CODES or mentions_policy(message)
 
 
 _SECRET_PARAMS = re.compile(r"(access_token|appsecret_proof|client_secret|fb_exchange_token)=[^&\s\"']+")

@@ -6,8 +6,9 @@ It is the default platform of ``make run`` and the test double for sync and publ
 * ``today`` can be pinned (tests) or follow each account's local clock (``today=None``, the product);
 * recent days are restated: conversions/value for the last ``restatement_days`` days grow as ``today`` advances,
   spend/clicks/impressions are final once the day is over;
-* writes validate like the real platforms (RSA limits, budgets in whole cents, unknown parents), support
-  ``validate_only`` and partial failure, create items PAUSED by default, and change metrics from ``today`` on;
+* writes validate like the real platforms (RSA limits, budgets in whole cents, unknown parents, targeting),
+  refuse ad copy making claims listed in :data:`POLICY_TERMS` as policy violations, support ``validate_only``
+  and partial failure, create items PAUSED by default, and change metrics from ``today`` on;
 * :meth:`SandboxPlatform.fail_next` makes the next call(s) raise the errors a real client raises.
 """
 
@@ -28,6 +29,7 @@ from ..base import (
     AdGroup,
     Campaign,
     DailyMetric,
+    ErrorKind,
     InvalidRequest,
     Level,
     NewAd,
@@ -84,6 +86,9 @@ MAX_PATH = 15
 BUDGET_STEP_MICROS = 10_000  # budgets are whole cents (Google rejects other amounts)
 HEADLINES_RANGE = (3, 15)
 DESCRIPTIONS_RANGE = (2, 4)
+AGE_RANGE = (13, 65)
+# Claims the simulated ad review refuses (as Google's and Meta's policies refuse unsubstantiated promises).
+POLICY_TERMS = ("miracle", "risk-free", "get rich quick")
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class _Failure:
     method: str | None
     after_batches: int
     remaining: int
+    skip: int = 0  # matching calls still let through before the failure applies
 
 
 class SandboxPlatform:
@@ -184,8 +190,10 @@ class SandboxPlatform:
         method: str | None = None,
         retry_after_s: float = 30.0,
         after_batches: int = 0,
+        after_calls: int = 0,
     ) -> None:
-        """Make the next ``times`` calls (of ``method``, or of any method) raise.
+        """Make the next ``times`` calls (of ``method``, or of any method) raise, after letting ``after_calls``
+        matching calls through.
 
         ``kind``: ``"rate_limited"`` → :class:`RateLimited` (``retry_after_s``), ``"transient"`` →
         :class:`TransientPlatformError`, ``"reconnect"`` → :class:`ReconnectRequired`, or any PlatformError
@@ -194,8 +202,8 @@ class SandboxPlatform:
         """
         if method is not None and method not in METHODS:
             raise ValueError(f"unknown method {method!r}; one of {sorted(METHODS)}")
-        if times < 1 or after_batches < 0:
-            raise ValueError("times must be >= 1 and after_batches >= 0")
+        if times < 1 or after_batches < 0 or after_calls < 0:
+            raise ValueError("times must be >= 1, after_batches and after_calls >= 0")
         error: PlatformError
         if isinstance(kind, PlatformError):
             error = kind
@@ -209,7 +217,7 @@ class SandboxPlatform:
             error = ReconnectRequired("sandbox: simulated revoked access, link the account again")
         else:
             raise ValueError(f"unknown failure kind {kind!r}")
-        self._failures.append(_Failure(error, method, after_batches, times))
+        self._failures.append(_Failure(error, method, after_batches, times, after_calls))
 
     def clear_failures(self) -> None:
         self._failures.clear()
@@ -219,6 +227,9 @@ class SandboxPlatform:
         self.calls.append((method, account_id))
         for f in self._failures:
             if f.method is None or f.method == method:
+                if f.skip > 0:
+                    f.skip -= 1
+                    continue
                 f.remaining -= 1
                 if f.remaining == 0:
                     self._failures.remove(f)
@@ -329,7 +340,7 @@ class SandboxPlatform:
             if item.status == Status.REMOVED:
                 errors.append("a new campaign cannot be REMOVED")
             if errors:
-                results.append(WriteResult(i, error="; ".join(errors)))
+                results.append(_refused(i, errors))
                 continue
             taken.add(item.name.casefold())
             if validate_only:
@@ -357,7 +368,7 @@ class SandboxPlatform:
         pending: dict[str, set[str]] = {}  # names added in this request (validate_only creates nothing)
         results = []
         for i, item in enumerate(items):
-            errors = _name_errors(item.name, "ad group name")
+            errors = _name_errors(item.name, "ad group name") + _targeting_errors(item)
             if item.status == Status.REMOVED:
                 errors.append("a new ad group cannot be REMOVED")
             campaign = acct.campaigns_by_id.get(item.campaign_id)
@@ -377,7 +388,7 @@ class SandboxPlatform:
                 if item.name.strip() and item.name.casefold() in names:
                     errors.append(f"an ad group named {item.name!r} already exists in this campaign")
             if errors or campaign is None:
-                results.append(WriteResult(i, error="; ".join(errors)))
+                results.append(_refused(i, errors))
                 continue
             pending[campaign.external_id].add(item.name.casefold())
             if validate_only:
@@ -410,7 +421,17 @@ class SandboxPlatform:
             elif current(group.status_log) == Status.REMOVED:
                 errors.append(f"ad group {item.ad_group_id} is removed")
             if errors or group is None:
-                results.append(WriteResult(i, error="; ".join(errors)))
+                results.append(_refused(i, errors))
+                continue
+            claims = _policy_claims(item)
+            if claims:
+                results.append(
+                    WriteResult(
+                        i,
+                        error=f"ad copy violates the advertising policy (unsubstantiated claim: {', '.join(claims)})",
+                        error_kind=ErrorKind.POLICY,
+                    )
+                )
                 continue
             if validate_only:
                 results.append(WriteResult(i))
@@ -473,6 +494,33 @@ class SandboxPlatform:
 
 
 # ------------------------------------------------------------------------------------------- validation
+
+
+def _refused(index: int, errors: list[str]) -> WriteResult:
+    return WriteResult(index, error="; ".join(errors), error_kind=ErrorKind.INVALID_REQUEST)
+
+
+def _policy_claims(ad: NewAd) -> list[str]:
+    text = " ".join((*ad.headlines, *ad.descriptions)).casefold()
+    return [term for term in POLICY_TERMS if term in text]
+
+
+def _targeting_errors(group: NewAdGroup) -> list[str]:
+    errors = [
+        f"country {c!r} is not an ISO 3166-1 alpha-2 code" for c in group.countries if not _is_country(c)
+    ]
+    errors += [f"location id {loc!r} is not numeric" for loc in group.location_ids if not loc.isdigit()]
+    lo, hi = AGE_RANGE
+    for label, age in (("age_min", group.age_min), ("age_max", group.age_max)):
+        if age is not None and not lo <= age <= hi:
+            errors.append(f"{label} must be within {lo}-{hi}")
+    if group.age_min is not None and group.age_max is not None and group.age_min > group.age_max:
+        errors.append("age_min is above age_max")
+    return errors
+
+
+def _is_country(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
 
 
 def _name_errors(name: str, what: str) -> list[str]:

@@ -1,0 +1,172 @@
+import { useMutation, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useConnectorScope } from '../../api/connectorQueries';
+import { disconnect, platformLabel, type Connection } from '../../api/connectors';
+import { Card } from '../../components/Card';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { EmptyState, LoadingState } from '../../components/States';
+import { Time } from '../../components/Time';
+import { formatDateTime } from '../../format';
+import { useAuthorize } from './PlatformsCard';
+
+/** Token health: fine, expiring (with the date), or needing the user to link the login again. */
+export function HealthBadge({ connection }: { connection: Connection }) {
+  switch (connection.health) {
+    case 'ok':
+      return (
+        <span className="badge badge-ok" data-testid="health-badge" data-health="ok">
+          Healthy
+        </span>
+      );
+    case 'expires_soon':
+      return (
+        <span className="badge badge-warn" data-testid="health-badge" data-health="expires_soon">
+          Expires {formatDateTime(connection.token_expires_at)}
+        </span>
+      );
+    case 'reconnect_required':
+      return (
+        <span className="badge badge-error" data-testid="health-badge" data-health="reconnect_required">
+          Reconnect required
+        </span>
+      );
+    default:
+      return <span className="badge badge-neutral">{String(connection.health)}</span>;
+  }
+}
+
+function Reconnect({ connection }: { connection: Connection }) {
+  const authorize = useAuthorize();
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-small button-primary"
+        onClick={() => authorize.mutate(connection.platform)}
+        disabled={authorize.isPending}
+        aria-label={`Reconnect ${connection.label}`}
+      >
+        {authorize.isPending ? 'Redirecting…' : 'Reconnect'}
+      </button>
+      {authorize.isError ? <ErrorBanner heading="Could not start reconnecting" error={authorize.error} /> : null}
+    </>
+  );
+}
+
+function Disconnect({ connection }: { connection: Connection }) {
+  const queryClient = useQueryClient();
+  const { keys } = useConnectorScope();
+  const [confirming, setConfirming] = useState(false);
+  const mutation = useMutation({
+    mutationFn: () => disconnect(connection.id),
+    // Its accounts, sync history and campaigns go with it.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.all }),
+  });
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        onClick={() => setConfirming(true)}
+        aria-label={`Disconnect ${connection.label}`}
+      >
+        Disconnect
+      </button>
+    );
+  }
+  return (
+    <div className="inline-confirm" role="group" aria-label={`Confirm disconnecting ${connection.label}`}>
+      <span>
+        Disconnect {connection.label}? Its {connection.accounts === 1 ? 'ad account stops' : 'ad accounts stop'}{' '}
+        syncing.
+      </span>
+      <button
+        type="button"
+        className="button button-small button-danger"
+        onClick={() => mutation.mutate()}
+        disabled={mutation.isPending}
+        autoFocus
+      >
+        {mutation.isPending ? 'Disconnecting…' : 'Yes, disconnect'}
+      </button>
+      <button type="button" className="button button-small" onClick={() => setConfirming(false)} disabled={mutation.isPending}>
+        Cancel
+      </button>
+      {mutation.isError ? <ErrorBanner heading="Could not disconnect" error={mutation.error} /> : null}
+    </div>
+  );
+}
+
+export function ConnectionsCard({
+  connections,
+  canEdit,
+}: {
+  connections: UseQueryResult<Connection[]>;
+  canEdit: boolean;
+}) {
+  let body;
+  if (connections.isPending) body = <LoadingState label="Loading connections…" />;
+  else if (connections.isError) body = <ErrorBanner heading="Could not load the connections" error={connections.error} />;
+  else if (connections.data.length === 0)
+    body = <EmptyState>No ad platform is linked yet. Connect one above (the sandbox needs no credentials).</EmptyState>;
+  else
+    body = (
+      <div className="table-card">
+        <table className="table table-responsive" data-testid="connections">
+          <caption className="visually-hidden">Linked platform logins</caption>
+          <thead>
+            <tr>
+              <th scope="col">Platform</th>
+              <th scope="col">Login</th>
+              <th scope="col">Token</th>
+              <th scope="col" className="num">
+                Accounts
+              </th>
+              <th scope="col">Linked</th>
+              {canEdit ? (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {connections.data.map((c) => (
+              <tr key={c.id} data-testid="connection-row" data-platform={c.platform}>
+                <td data-label="Platform">{platformLabel(c.platform)}</td>
+                <td data-label="Login" className="cell-strong">
+                  {c.label}
+                  {c.status_reason && c.health === 'reconnect_required' ? (
+                    <div className="muted">{c.status_reason}</div>
+                  ) : null}
+                </td>
+                <td data-label="Token">
+                  <HealthBadge connection={c} />
+                  {c.paused_until && new Date(c.paused_until).getTime() > Date.now() ? (
+                    <div className="muted" data-testid="quota-paused">
+                      Platform quota used up; syncs resume <Time iso={c.paused_until} relative />
+                    </div>
+                  ) : null}
+                </td>
+                <td data-label="Accounts" className="num">
+                  {c.accounts}
+                </td>
+                <td data-label="Linked">
+                  <Time iso={c.created_at} />
+                </td>
+                {canEdit ? (
+                  <td data-label="Actions" className="actions-cell">
+                    <div className="inline-actions">
+                      {c.health !== 'ok' && c.platform !== 'sandbox' ? <Reconnect connection={c} /> : null}
+                      <Disconnect connection={c} />
+                    </div>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  return <Card title="Linked logins">{body}</Card>;
+}
