@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from adpilot_common.events.contracts.audit import AuditRequested
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
-from adpilot_common.events.contracts.metrics import MetricsFetched
+from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
 from adpilot_common.events.contracts.schedule import ScheduleTick
 from adpilot_common.events.contracts.session import SessionRevoked
 from adpilot_common.events.contracts.user import (
@@ -114,6 +114,12 @@ CONTRACTS: dict[str, EventContract] = {
             MetricsFetched,
             "connectors",
             "A batch of up to 1,000 normalised daily metric rows of one ad account.",
+        ),
+        EventContract(
+            "metrics.v1.updated",
+            MetricsUpdated,
+            "metrics",
+            "Metric facts and daily rollups of an ad account changed for some campaigns and days.",
         ),
     )
 }

@@ -7,3 +7,9 @@ from adpilot_common.db import service_metadata
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+from adpilot_metrics.models.metric_fact import MetricFact  # noqa: E402
+from adpilot_metrics.models.rollups import DailyAccountRollup, DailyCampaignRollup  # noqa: E402
+
+__all__ = ["Base", "DailyAccountRollup", "DailyCampaignRollup", "MetricFact"]

@@ -38,3 +38,16 @@ class MetricsFetched(BaseModel):
     time_zone: str = Field(description="IANA zone of the account; days are local to it")
     provisional_from: date | None = None
     rows: list[MetricRow] = Field(max_length=1000)
+
+
+class MetricsUpdated(BaseModel):
+    """Facts and daily rollups of one ad account changed (one merged ``metrics.v1.fetched`` batch), so
+    dashboards showing these campaigns and days can refresh. The org is the envelope's ``org_id``."""
+
+    account_id: uuid.UUID = Field(description="AdPilot's id of the ad account")
+    platform: PlatformName
+    campaigns: list[str] = Field(description="The platform's ids of the campaigns whose metrics changed")
+    date_from: date = Field(description="First day touched (inclusive)")
+    date_to: date = Field(description="Last day touched (inclusive)")
+    rows: int = Field(ge=0, description="Fact rows merged (inserted or replaced)")
+    provisional_from: date | None = Field(default=None, description="Days from here on may still change")

@@ -1,0 +1,236 @@
+"""SQL of the ingestion path. Everything runs in the caller's (inbox) transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+STAGING_TABLE = "metric_facts_staging"
+STAGING_COLUMNS = (
+    "ord",
+    "campaign_id",
+    "ad_group_id",
+    "ad_id",
+    "day",
+    "impressions",
+    "clicks",
+    "spend_micros",
+    "conversions",
+    "conversion_value_micros",
+)
+
+# Per session, dropped at commit; IF NOT EXISTS + TRUNCATE because one transaction may apply several events.
+CREATE_STAGING = text(
+    """
+    CREATE TEMP TABLE IF NOT EXISTS metric_facts_staging (
+        ord integer NOT NULL,
+        campaign_id varchar(128) NOT NULL,
+        ad_group_id varchar(128) NOT NULL,
+        ad_id varchar(128) NOT NULL,
+        day date NOT NULL,
+        impressions bigint NOT NULL,
+        clicks bigint NOT NULL,
+        spend_micros bigint NOT NULL,
+        conversions numeric(20, 6) NOT NULL,
+        conversion_value_micros bigint NOT NULL
+    ) ON COMMIT DROP
+    """
+)
+
+# One statement: read the current facts (old), upsert the staged rows (new), and move both rollups by
+# new - old. A batch may name one key twice: the last row wins (ON CONFLICT may touch a row only once).
+# The caller holds the account's advisory lock, so no other transaction changes these facts between the
+# read of "old" and the upsert (both see this statement's snapshot plus our own earlier writes).
+MERGE = text(
+    """
+    WITH src AS (
+        SELECT DISTINCT ON (campaign_id, ad_group_id, ad_id, day) *
+        FROM metric_facts_staging
+        ORDER BY campaign_id, ad_group_id, ad_id, day, ord DESC
+    ),
+    old AS (
+        SELECT f.campaign_id, f.ad_group_id, f.ad_id, f.day, f.impressions, f.clicks, f.spend_micros,
+               f.conversions, f.conversion_value_micros
+        FROM metric_facts f
+        JOIN src USING (campaign_id, ad_group_id, ad_id, day)
+        WHERE f.org_id = :org_id AND f.account_id = :account_id
+          AND f.day BETWEEN :date_from AND :date_to
+    ),
+    merged AS (
+        INSERT INTO metric_facts AS f (
+            org_id, account_id, campaign_id, ad_group_id, ad_id, day, platform, currency,
+            impressions, clicks, spend_micros, conversions, conversion_value_micros, provisional, updated_at
+        )
+        SELECT CAST(:org_id AS uuid), CAST(:account_id AS uuid), s.campaign_id, s.ad_group_id, s.ad_id, s.day,
+               CAST(:platform AS varchar), CAST(:currency AS char(3)),
+               s.impressions, s.clicks, s.spend_micros, s.conversions, s.conversion_value_micros,
+               s.day >= CAST(:provisional_from AS date), now()
+        FROM src s
+        ON CONFLICT (org_id, account_id, campaign_id, ad_group_id, ad_id, day) DO UPDATE SET
+            platform = EXCLUDED.platform,
+            currency = EXCLUDED.currency,
+            impressions = EXCLUDED.impressions,
+            clicks = EXCLUDED.clicks,
+            spend_micros = EXCLUDED.spend_micros,
+            conversions = EXCLUDED.conversions,
+            conversion_value_micros = EXCLUDED.conversion_value_micros,
+            provisional = EXCLUDED.provisional,
+            updated_at = EXCLUDED.updated_at
+        RETURNING f.campaign_id, f.ad_group_id, f.ad_id, f.day, f.impressions, f.clicks, f.spend_micros,
+                  f.conversions, f.conversion_value_micros, f.provisional
+    ),
+    delta AS (
+        SELECT m.campaign_id, m.day, m.provisional,
+               m.impressions - coalesce(o.impressions, 0) AS impressions,
+               m.clicks - coalesce(o.clicks, 0) AS clicks,
+               m.spend_micros - coalesce(o.spend_micros, 0) AS spend_micros,
+               m.conversions - coalesce(o.conversions, 0) AS conversions,
+               m.conversion_value_micros - coalesce(o.conversion_value_micros, 0) AS conversion_value_micros
+        FROM merged m
+        LEFT JOIN old o USING (campaign_id, ad_group_id, ad_id, day)
+    ),
+    campaign_rollups AS (
+        INSERT INTO daily_campaign_rollups AS r (
+            org_id, account_id, campaign_id, day, platform, currency,
+            impressions, clicks, spend_micros, conversions, conversion_value_micros, provisional, updated_at
+        )
+        SELECT CAST(:org_id AS uuid), CAST(:account_id AS uuid), campaign_id, day,
+               CAST(:platform AS varchar), CAST(:currency AS char(3)),
+               sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros),
+               bool_or(provisional), now()
+        FROM delta
+        GROUP BY campaign_id, day
+        ON CONFLICT (org_id, account_id, campaign_id, day) DO UPDATE SET
+            platform = EXCLUDED.platform,
+            currency = EXCLUDED.currency,
+            impressions = r.impressions + EXCLUDED.impressions,
+            clicks = r.clicks + EXCLUDED.clicks,
+            spend_micros = r.spend_micros + EXCLUDED.spend_micros,
+            conversions = r.conversions + EXCLUDED.conversions,
+            conversion_value_micros = r.conversion_value_micros + EXCLUDED.conversion_value_micros,
+            provisional = EXCLUDED.provisional,
+            updated_at = EXCLUDED.updated_at
+        RETURNING 1
+    ),
+    account_rollups AS (
+        INSERT INTO daily_account_rollups AS r (
+            org_id, account_id, day, platform, currency,
+            impressions, clicks, spend_micros, conversions, conversion_value_micros, provisional, updated_at
+        )
+        SELECT CAST(:org_id AS uuid), CAST(:account_id AS uuid), day,
+               CAST(:platform AS varchar), CAST(:currency AS char(3)),
+               sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros),
+               bool_or(provisional), now()
+        FROM delta
+        GROUP BY day
+        ON CONFLICT (org_id, account_id, day) DO UPDATE SET
+            platform = EXCLUDED.platform,
+            currency = EXCLUDED.currency,
+            impressions = r.impressions + EXCLUDED.impressions,
+            clicks = r.clicks + EXCLUDED.clicks,
+            spend_micros = r.spend_micros + EXCLUDED.spend_micros,
+            conversions = r.conversions + EXCLUDED.conversions,
+            conversion_value_micros = r.conversion_value_micros + EXCLUDED.conversion_value_micros,
+            provisional = EXCLUDED.provisional,
+            updated_at = EXCLUDED.updated_at
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM merged) AS facts,
+           (SELECT count(*) FROM campaign_rollups) AS campaign_days,
+           (SELECT count(*) FROM account_rollups) AS account_days
+    """
+)
+
+
+@dataclass(frozen=True)
+class StagedRow:
+    campaign_id: str
+    ad_group_id: str
+    ad_id: str
+    day: date
+    impressions: int
+    clicks: int
+    spend_micros: int
+    conversions: Decimal
+    conversion_value_micros: int
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    """Who the batch belongs to and the constants every row of it shares."""
+
+    org_id: uuid.UUID
+    account_id: uuid.UUID
+    platform: str
+    currency: str
+    date_from: date
+    date_to: date
+    provisional_from: date | None
+
+
+class FactRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_account(self, org_id: uuid.UUID, account_id: uuid.UUID) -> None:
+        """Serialise merges of one account until commit: rollup deltas need a stable "old" fact."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"metrics:{org_id}:{account_id}"},
+        )
+
+    async def ensure_partitions(self, date_from: date, date_to: date) -> None:
+        await self.session.execute(
+            text("SELECT ensure_metric_fact_partitions(:date_from, :date_to)"),
+            {"date_from": date_from, "date_to": date_to},
+        )
+
+    async def stage(self, rows: Sequence[StagedRow]) -> None:
+        """COPY the rows (binary protocol) into an empty session-local staging table."""
+        await self.session.execute(CREATE_STAGING)
+        await self.session.execute(text("TRUNCATE metric_facts_staging"))
+        raw = await (await self.session.connection()).get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg.Connection (asyncpg ships no type hints)
+        await driver.copy_records_to_table(
+            STAGING_TABLE,
+            records=[
+                (
+                    i,
+                    r.campaign_id,
+                    r.ad_group_id,
+                    r.ad_id,
+                    r.day,
+                    r.impressions,
+                    r.clicks,
+                    r.spend_micros,
+                    r.conversions,
+                    r.conversion_value_micros,
+                )
+                for i, r in enumerate(rows)
+            ],
+            columns=STAGING_COLUMNS,
+        )
+
+    async def merge(self, key: BatchKey) -> int:
+        """Upsert the staged rows into facts and move the rollups by the difference; returns facts merged."""
+        result = await self.session.execute(
+            MERGE,
+            {
+                "org_id": key.org_id,
+                "account_id": key.account_id,
+                "platform": key.platform,
+                "currency": key.currency,
+                "date_from": key.date_from,
+                "date_to": key.date_to,
+                # No restatement window: nothing is provisional (a date no row reaches).
+                "provisional_from": key.provisional_from or date.max,
+            },
+        )
+        return int(result.one().facts)

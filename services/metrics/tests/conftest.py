@@ -1,0 +1,161 @@
+"""The metrics service under test: real PostgreSQL (migrated) and a real nats-server; events go in through
+JetStream exactly as connectors would publish them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched
+from adpilot_common.events.envelope import EventEnvelope
+from adpilot_common.messaging.broker import ensure_streams
+from adpilot_common.messaging.outbox import build_event
+from adpilot_common.testing.plugin import running
+from adpilot_metrics.config import Settings
+from adpilot_metrics.main import create_app
+
+FETCHED = "metrics.v1.fetched"
+CONSUMER = "metrics--metrics-v1-fetched"
+SUMS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def row(campaign: str, day: date, n: int, *, ad_group: str | None = None, ad: str | None = None) -> MetricRow:
+    """A metric row whose values all derive from ``n`` (easy to sum by hand)."""
+    return MetricRow(
+        campaign_id=campaign,
+        ad_group_id=ad_group,
+        ad_id=ad,
+        day=day,
+        impressions=1000 * n,
+        clicks=10 * n,
+        spend_micros=1_000_000 * n,
+        conversions=Decimal(n) / 2,
+        conversion_value_micros=5_000_000 * n,
+    )
+
+
+def fetched(
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    rows: list[MetricRow],
+    *,
+    provisional_from: date | None = None,
+    currency: str = "EUR",
+) -> EventEnvelope:
+    batch = MetricsFetched(
+        sync_run_id=uuid.uuid4(),
+        account_id=account_id,
+        platform="sandbox",
+        external_account_id="123-456-7890",
+        currency=currency,
+        time_zone="Europe/Berlin",
+        provisional_from=provisional_from,
+        rows=rows,
+    )
+    return build_event(FETCHED, batch, source="connectors", org_id=org_id)
+
+
+@dataclass
+class MetricsService:
+    engine: AsyncEngine
+    js: JetStreamContext
+    last_seq: int = 0
+
+    async def publish(self, envelope: EventEnvelope | bytes, *, msg_id: str | None = None) -> int:
+        data = envelope if isinstance(envelope, bytes) else envelope.to_bytes()
+        if msg_id is None:
+            msg_id = str(envelope.id) if isinstance(envelope, EventEnvelope) else str(uuid.uuid4())
+        ack = await self.js.publish(FETCHED, data, headers={"Nats-Msg-Id": msg_id})
+        assert not ack.duplicate
+        self.last_seq = ack.seq
+        return ack.seq
+
+    async def settled(self) -> None:
+        """Wait until the consumer has acked (or dead-lettered) everything published so far."""
+
+        async def caught_up() -> bool:
+            try:
+                info = await self.js.consumer_info("CONNECTORS", CONSUMER)
+            except Exception:
+                return False
+            return (
+                info.num_ack_pending == 0
+                and info.num_pending == 0
+                and info.ack_floor.stream_seq is not None
+                and info.ack_floor.stream_seq >= self.last_seq
+            )
+
+        await wait_for(caught_up)
+
+    async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+
+    async def scalar(self, sql: str, **params: object) -> Any:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+    async def assert_rollups_match_facts(self) -> None:
+        """Incrementally maintained rollups must equal a full recompute from the current facts."""
+        sums = ", ".join(f"sum({c}) AS {c}" for c in SUMS)
+        cols = ", ".join(SUMS)
+        by_campaign = await self.rows(
+            f"SELECT org_id, account_id, campaign_id, day, {sums} FROM metric_facts "  # noqa: S608
+            "GROUP BY org_id, account_id, campaign_id, day ORDER BY 1, 2, 3, 4"
+        )
+        assert by_campaign == await self.rows(
+            f"SELECT org_id, account_id, campaign_id, day, {cols} FROM daily_campaign_rollups "  # noqa: S608
+            "ORDER BY 1, 2, 3, 4"
+        )
+        by_account = await self.rows(
+            f"SELECT org_id, account_id, day, {sums} FROM metric_facts "  # noqa: S608
+            "GROUP BY org_id, account_id, day ORDER BY 1, 2, 3"
+        )
+        assert by_account == await self.rows(
+            f"SELECT org_id, account_id, day, {cols} FROM daily_account_rollups ORDER BY 1, 2, 3"  # noqa: S608
+        )
+
+
+@pytest.fixture
+def metrics_settings(
+    new_database: Callable[..., str], service_env: Callable[..., dict[str, Any]]
+) -> Settings:
+    return Settings(**service_env(new_database("metrics")))
+
+
+@pytest.fixture
+async def js(nats_client: NatsClient) -> JetStreamContext:
+    """JetStream with the streams declared, so events can be queued before the service starts."""
+    context = nats_client.jetstream()
+    await ensure_streams(context)
+    return context
+
+
+@pytest.fixture
+async def metrics_service(metrics_settings: Settings, js: JetStreamContext) -> AsyncIterator[MetricsService]:
+    engine = create_async_engine(metrics_settings.database_url)
+    try:
+        async with running(create_app(metrics_settings)):
+            yield MetricsService(engine, js)
+    finally:
+        await engine.dispose()
