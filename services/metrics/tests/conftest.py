@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -22,6 +23,7 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.plugin import running
+from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_metrics.config import Settings
 from adpilot_metrics.main import create_app
 
@@ -79,7 +81,13 @@ def fetched(
 class MetricsService:
     engine: AsyncEngine
     js: JetStreamContext
+    app: Any
+    issuer: TestTokenIssuer
     last_seq: int = 0
+
+    def client(self) -> httpx.AsyncClient:
+        """An HTTP client of the running app (use ``issuer.headers(org_id=..., role=...)`` for a caller)."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(self.app), base_url="http://metrics")
 
     async def publish(self, envelope: EventEnvelope | bytes, *, msg_id: str | None = None) -> int:
         data = envelope if isinstance(envelope, bytes) else envelope.to_bytes()
@@ -154,8 +162,10 @@ async def js(nats_client: NatsClient) -> JetStreamContext:
 @pytest.fixture
 async def metrics_service(metrics_settings: Settings, js: JetStreamContext) -> AsyncIterator[MetricsService]:
     engine = create_async_engine(metrics_settings.database_url)
+    issuer = TestTokenIssuer()
+    app = create_app(metrics_settings, jwks=issuer.jwks_cache())
     try:
-        async with running(create_app(metrics_settings)):
-            yield MetricsService(engine, js)
+        async with running(app):
+            yield MetricsService(engine, js, app, issuer)
     finally:
         await engine.dispose()

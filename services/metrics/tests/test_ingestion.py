@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adpilot_common.events.contracts.metrics import MetricsUpdated
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.testing.plugin import running
+from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_metrics.config import Settings
 from adpilot_metrics.ingestion.partitions import MONTHS_AHEAD, month_start
 from adpilot_metrics.main import create_app
@@ -202,12 +203,14 @@ async def test_a_backlog_applied_in_one_batch_stays_consistent(
     metrics_settings: Settings, js: JetStreamContext
 ) -> None:
     """Events queued before the service starts arrive in one pull and are applied in one transaction."""
-    service = MetricsService(create_async_engine(metrics_settings.database_url), js)
+    issuer = TestTokenIssuer()
+    app = create_app(metrics_settings, jwks=issuer.jwks_cache())
+    service = MetricsService(create_async_engine(metrics_settings.database_url), js, app, issuer)
     for n in range(1, 6):  # the same keys restated again and again, plus a growing tail of days
         await service.publish(
             fetched(ORG, ACCOUNT, [row("c1", date(2026, 11, d), n * d) for d in range(1, n + 1)])
         )
-    async with running(create_app(metrics_settings)):
+    async with running(app):
         await service.settled()
     assert await service.rows("SELECT day, impressions FROM daily_campaign_rollups ORDER BY day") == [
         {"day": date(2026, 11, d), "impressions": 1000 * 5 * d} for d in range(1, 6)

@@ -1,9 +1,12 @@
 from typing import ClassVar
 
+from pydantic import Field
+
+from adpilot_common.security.settings import TokenVerificationSettings
 from adpilot_common.settings import BaseServiceSettings, service_config
 
 
-class Settings(BaseServiceSettings):
+class Settings(BaseServiceSettings, TokenVerificationSettings):
     """Environment variables are prefixed METRICS_ (e.g. METRICS_DATABASE_URL)."""
 
     model_config = service_config("METRICS_")
@@ -11,3 +14,5 @@ class Settings(BaseServiceSettings):
 
     http_port: int = 8004
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:15432/adpilot_metrics"
+    # Longest date range one query may cover (KPI and time-series endpoints).
+    max_query_days: int = Field(default=1096, ge=31)

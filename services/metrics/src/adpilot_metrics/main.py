@@ -1,14 +1,26 @@
+"""The metrics service: ingests metric batches, keeps daily rollups, answers KPI queries, watches budgets."""
+
+from __future__ import annotations
+
 from fastapi import FastAPI
 
 from adpilot_common.app import create_service_app
 from adpilot_common.runtime import ServiceRuntime
+from adpilot_common.security.dependencies import install_auth
+from adpilot_common.security.tokens import JwksCache
+from adpilot_metrics.budgets.endpoints import router as budgets_router
 from adpilot_metrics.config import Settings
 from adpilot_metrics.ingestion.partitions import partitions_ahead_hook
 from adpilot_metrics.ingestion.subscribers import on_metrics_fetched
+from adpilot_metrics.queries.endpoints import router as queries_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings or Settings())
+def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = None) -> FastAPI:
+    """``jwks`` replaces the auth service's JWKS URL (tests sign their own tokens)."""
+    settings = settings or Settings()
+    runtime = ServiceRuntime(settings)
     runtime.consume("metrics.v1.fetched", on_metrics_fetched)
     runtime.on_start(partitions_ahead_hook(runtime.sessions))
-    return create_service_app(runtime, title="AdPilot metrics")
+    app = create_service_app(runtime, title="AdPilot metrics", routers=[queries_router, budgets_router])
+    install_auth(app, jwks=jwks)
+    return app

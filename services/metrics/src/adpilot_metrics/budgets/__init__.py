@@ -1,0 +1,1 @@
+"""Budgets, pacing and alert rules."""

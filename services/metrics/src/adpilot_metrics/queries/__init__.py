@@ -1,0 +1,1 @@
+"""Org-scoped KPI queries over the daily rollups."""
