@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from adpilot_common.events.contracts.audit import AuditRequested
+from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresholdCrossed
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
 from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
@@ -120,6 +121,18 @@ CONTRACTS: dict[str, EventContract] = {
             MetricsUpdated,
             "metrics",
             "Metric facts and daily rollups of an ad account changed for some campaigns and days.",
+        ),
+        EventContract(
+            "budget.v1.threshold_crossed",
+            BudgetThresholdCrossed,
+            "metrics",
+            "Spend of a budget's period reached an alert rule's percentage (once per rule and period).",
+        ),
+        EventContract(
+            "alert.v1.triggered",
+            AlertTriggered,
+            "metrics",
+            "A CPA or CTR-drop alert rule crossed its threshold (once per rule and period).",
         ),
     )
 }

@@ -1,3 +1,231 @@
-from fastapi import APIRouter
+"""Budgets, pacing and alert rules (org-scoped: another org's ids answer 404)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot_common.dependencies import db_session
+from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import require_role
+from adpilot_common.security.tokens import AccessClaims, Role
+from adpilot_metrics.budgets.pacing import pacing_of
+from adpilot_metrics.budgets.schemas import (
+    AlertFiringList,
+    AlertFiringOut,
+    AlertRuleIn,
+    AlertRuleList,
+    AlertRuleOut,
+    AlertRulePatch,
+    BudgetIn,
+    BudgetList,
+    BudgetOut,
+    BudgetPatch,
+    PacingOut,
+)
+from adpilot_metrics.models.budgets import AlertFiring, AlertRule, Budget
 
 router = APIRouter(prefix="/api/metrics")
+
+Session = Annotated[AsyncSession, Depends(db_session)]
+Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
+Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
+
+
+def _org(caller: AccessClaims) -> uuid.UUID:
+    assert caller.org_id is not None  # require_role admits only callers with an active org
+    return caller.org_id
+
+
+async def _budget(session: AsyncSession, caller: AccessClaims, budget_id: uuid.UUID) -> Budget:
+    budget = await session.scalar(select(Budget).where(Budget.id == budget_id, Budget.org_id == _org(caller)))
+    if budget is None:
+        raise Problem(404, "Budget not found", f"No budget {budget_id} in this organisation.")
+    return budget
+
+
+async def _rule(session: AsyncSession, caller: AccessClaims, rule_id: uuid.UUID) -> AlertRule:
+    rule = await session.scalar(
+        select(AlertRule).where(AlertRule.id == rule_id, AlertRule.org_id == _org(caller))
+    )
+    if rule is None:
+        raise Problem(404, "Alert rule not found", f"No alert rule {rule_id} in this organisation.")
+    return rule
+
+
+@router.post("/budgets", status_code=201)
+async def create_budget(body: BudgetIn, caller: Member, session: Session) -> BudgetOut:
+    budget = Budget(
+        id=uuid.uuid4(),
+        org_id=_org(caller),
+        account_id=body.account_id,
+        campaign_id=body.campaign_id,
+        period=body.period,
+        amount_micros=body.amount_micros,
+        currency=body.currency.upper(),
+        created_by=caller.user_id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(budget)
+    await session.flush()
+    return BudgetOut.model_validate(budget)
+
+
+@router.get("/budgets")
+async def list_budgets(caller: Viewer, session: Session, account_id: uuid.UUID | None = None) -> BudgetList:
+    query = select(Budget).where(Budget.org_id == _org(caller)).order_by(Budget.created_at, Budget.id)
+    if account_id is not None:
+        query = query.where(Budget.account_id == account_id)
+    return BudgetList(items=[BudgetOut.model_validate(b) for b in await session.scalars(query)])
+
+
+@router.get("/budgets/{budget_id}")
+async def get_budget(budget_id: uuid.UUID, caller: Viewer, session: Session) -> BudgetOut:
+    return BudgetOut.model_validate(await _budget(session, caller, budget_id))
+
+
+@router.patch("/budgets/{budget_id}")
+async def update_budget(
+    budget_id: uuid.UUID, body: BudgetPatch, caller: Member, session: Session
+) -> BudgetOut:
+    budget = await _budget(session, caller, budget_id)
+    budget.amount_micros = body.amount_micros
+    await session.flush()
+    return BudgetOut.model_validate(budget)
+
+
+@router.delete("/budgets/{budget_id}", status_code=204)
+async def delete_budget(budget_id: uuid.UUID, caller: Member, session: Session) -> Response:
+    """Its spend rules and their firings go with it."""
+    budget = await _budget(session, caller, budget_id)
+    await session.execute(delete(Budget).where(Budget.id == budget.id))
+    return Response(status_code=204)
+
+
+@router.get("/budgets/{budget_id}/pacing")
+async def budget_pacing(budget_id: uuid.UUID, caller: Viewer, session: Session) -> PacingOut:
+    budget = await _budget(session, caller, budget_id)
+    pacing = await pacing_of(session, budget, datetime.now(UTC))
+    return PacingOut(
+        budget_id=budget.id,
+        period=pacing.period.kind,
+        period_key=pacing.period.key,
+        period_start=pacing.period.start,
+        period_end=pacing.period.last_day,
+        currency=budget.currency,
+        budget_micros=pacing.budget_micros,
+        spend_micros=pacing.spend_micros,
+        expected_spend_micros=pacing.expected_spend_micros,
+        spent_pct=pacing.spent_pct,
+        elapsed_pct=(Decimal(pacing.elapsed_fraction) * 100).quantize(Decimal("0.01")),
+        projected_spend_micros=pacing.projected_spend_micros,
+    )
+
+
+@router.post("/alert-rules", status_code=201)
+async def create_alert_rule(body: AlertRuleIn, caller: Member, session: Session) -> AlertRuleOut:
+    org_id = _org(caller)
+    if body.kind == "spend_over_budget_pct":
+        if body.budget_id is None:
+            raise Problem(
+                422, "Budget required", "A spend_over_budget_pct rule watches a budget: set budget_id."
+            )
+        if body.account_id is not None or body.campaign_id is not None or body.period is not None:
+            raise Problem(
+                422, "Conflicting scope", "A spend rule takes account, campaign and period from its budget."
+            )
+        budget = await _budget(session, caller, body.budget_id)
+        account_id, campaign_id, period = budget.account_id, budget.campaign_id, budget.period
+    else:
+        if body.budget_id is not None:
+            raise Problem(422, "Unexpected budget", f"A {body.kind} rule does not watch a budget.")
+        if body.account_id is None:
+            raise Problem(422, "Account required", f"A {body.kind} rule needs account_id.")
+        if body.kind == "ctr_drop_pct" and body.period not in (None, "daily"):
+            raise Problem(
+                422, "Invalid period", "A CTR drop compares the last full day: its period is daily."
+            )
+        account_id, campaign_id = body.account_id, body.campaign_id
+        period = body.period or ("daily" if body.kind == "ctr_drop_pct" else "monthly")
+    if body.kind != "cpa_above" and body.threshold > 1000:
+        raise Problem(422, "Invalid threshold", "A percentage threshold must be at most 1000.")
+    rule = AlertRule(
+        id=uuid.uuid4(),
+        org_id=org_id,
+        account_id=account_id,
+        campaign_id=campaign_id,
+        kind=body.kind,
+        period=period,
+        threshold=body.threshold,
+        budget_id=body.budget_id,
+        enabled=True,
+        created_by=caller.user_id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(rule)
+    await session.flush()
+    return AlertRuleOut.model_validate(rule)
+
+
+@router.get("/alert-rules")
+async def list_alert_rules(
+    caller: Viewer, session: Session, account_id: uuid.UUID | None = None
+) -> AlertRuleList:
+    query = (
+        select(AlertRule).where(AlertRule.org_id == _org(caller)).order_by(AlertRule.created_at, AlertRule.id)
+    )
+    if account_id is not None:
+        query = query.where(AlertRule.account_id == account_id)
+    return AlertRuleList(items=[AlertRuleOut.model_validate(r) for r in await session.scalars(query)])
+
+
+@router.get("/alert-rules/{rule_id}")
+async def get_alert_rule(rule_id: uuid.UUID, caller: Viewer, session: Session) -> AlertRuleOut:
+    return AlertRuleOut.model_validate(await _rule(session, caller, rule_id))
+
+
+@router.patch("/alert-rules/{rule_id}")
+async def update_alert_rule(
+    rule_id: uuid.UUID, body: AlertRulePatch, caller: Member, session: Session
+) -> AlertRuleOut:
+    rule = await _rule(session, caller, rule_id)
+    if body.threshold is not None:
+        if rule.kind != "cpa_above" and body.threshold > 1000:
+            raise Problem(422, "Invalid threshold", "A percentage threshold must be at most 1000.")
+        rule.threshold = body.threshold
+    if body.enabled is not None:
+        rule.enabled = body.enabled
+    await session.flush()
+    return AlertRuleOut.model_validate(rule)
+
+
+@router.delete("/alert-rules/{rule_id}", status_code=204)
+async def delete_alert_rule(rule_id: uuid.UUID, caller: Member, session: Session) -> Response:
+    rule = await _rule(session, caller, rule_id)
+    await session.execute(delete(AlertRule).where(AlertRule.id == rule.id))
+    return Response(status_code=204)
+
+
+@router.get("/alerts")
+async def list_alerts(
+    caller: Viewer,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    rule_id: uuid.UUID | None = None,
+) -> AlertFiringList:
+    """Alert firings of the org, newest first."""
+    query = (
+        select(AlertFiring)
+        .where(AlertFiring.org_id == _org(caller))
+        .order_by(AlertFiring.fired_at.desc(), AlertFiring.id)
+        .limit(limit)
+    )
+    if rule_id is not None:
+        query = query.where(AlertFiring.rule_id == rule_id)
+    return AlertFiringList(items=[AlertFiringOut.model_validate(f) for f in await session.scalars(query)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,7 @@ from adpilot_common.events.contracts.metrics import MetricsFetched
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.consumer import PermanentError
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
+from adpilot_metrics.budgets.evaluation import evaluate_for_accounts
 from adpilot_metrics.ingestion.service import ingest_batch
 
 UPDATED = "metrics.v1.updated"
@@ -21,6 +23,8 @@ async def on_metrics_fetched(session: AsyncSession, event: EventEnvelope, payloa
     updated = await ingest_batch(session, event.org_id, payload)
     if updated is None:
         return
+    # Alert rules of the account see the new sums in this same transaction (fired at most once per period).
+    await evaluate_for_accounts(session, event.org_id, [payload.account_id], datetime.now(UTC))
     await add_to_outbox(
         session,
         build_event(

@@ -13,7 +13,11 @@ class DailyCampaignRollup(MetricSums, Base):
     """Sum of a campaign's facts for one day, moved by deltas as facts are merged (never recomputed)."""
 
     __tablename__ = "daily_campaign_rollups"
-    __table_args__ = (Index("ix_daily_campaign_rollups_org_day", "org_id", "day"),)
+    __table_args__ = (
+        Index("ix_daily_campaign_rollups_org_day", "org_id", "day"),
+        # Migration 0004: a campaign filter without an account reads one campaign, not the whole org.
+        Index("ix_daily_campaign_rollups_org_campaign_day", "org_id", "campaign_id", "day"),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
