@@ -35,7 +35,6 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -48,7 +47,7 @@ from typing import Any
 
 import asyncpg
 import nats
-from loops import pick_runner
+from loops import run_with_nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from run import CpuMeter
@@ -725,19 +724,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    runner, loop_name = pick_runner(args.loop)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="adpilot-ingest-bench-") as tmp:
-        server = NatsServer(free_port(), Path(tmp) / "jetstream", Path(tmp) / "nats.log")
-        print(f"starting nats-server on {server.url} ...", flush=True)
-        server.start()
-        try:
-            doc = runner(run(args, server, Path(tmp), loop_name))
-        finally:
-            server.stop()
-    doc["total_seconds_incl_startup"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    doc = run_with_nats("ingest", args.loop, lambda server, tmp, loop: run(args, server, tmp, loop), args.out)
     print_table(doc)
     print(f"\nwrote {args.out} (total {doc['total_seconds_incl_startup']} s)")
     return 1 if args.strict and not doc["all_goals_met"] else 0

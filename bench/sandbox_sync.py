@@ -38,7 +38,6 @@ import os
 import platform
 import statistics
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -47,11 +46,10 @@ from typing import Any
 
 import nats
 import sync_pipeline
-from loops import pick_runner
+from loops import run_with_nats
 from nats.js import JetStreamContext
 
 from adpilot_common.devstack.nats import NatsServer, nats_server_binary
-from adpilot_common.devstack.ports import free_port
 from adpilot_common.messaging.broker import ensure_streams
 from adpilot_connectors.platforms.base import DailyMetric
 from adpilot_connectors.platforms.sandbox import SandboxPlatform
@@ -328,19 +326,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    runner, loop_name = pick_runner(args.loop)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="adpilot-sandbox-bench-") as tmp:
-        server = NatsServer(free_port(), Path(tmp) / "jetstream", Path(tmp) / "nats.log")
-        print(f"starting nats-server on {server.url} ...", flush=True)
-        server.start()
-        try:
-            doc = runner(run(args, server, Path(tmp), loop_name))
-        finally:
-            server.stop()
-    doc["total_seconds_incl_startup"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    doc = run_with_nats(
+        "sandbox", args.loop, lambda server, tmp, loop: run(args, server, tmp, loop), args.out
+    )
     print_table(doc)
     print(f"\nwrote {args.out} (total {doc['total_seconds_incl_startup']} s)")
     return 1 if args.strict and not doc["target_met"] else 0
