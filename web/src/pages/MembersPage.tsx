@@ -22,6 +22,7 @@ import { queryKeys, useActiveOrg } from '../api/queries';
 import { useAuth } from '../auth/useAuth';
 import { Card } from '../components/Card';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { InlineConfirm } from '../components/InlineConfirm';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../components/Form';
 import { EmptyState, LoadingState, Notice } from '../components/States';
 import { Time } from '../components/Time';
@@ -90,40 +91,21 @@ function RoleEditor({ orgId, member, myRole }: { orgId: string; member: Member; 
 
 function RemoveMember({ orgId, member }: { orgId: string; member: Member }) {
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const mutation = useMutation({
     mutationFn: () => removeMember(orgId, member.user_id),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(orgId) }),
   });
-  if (!confirming) {
-    return (
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        onClick={() => setConfirming(true)}
-        aria-label={`Remove ${memberLabel(member)}`}
-      >
-        Remove
-      </button>
-    );
-  }
   return (
-    <div className="inline-confirm" role="group" aria-label={`Confirm removing ${memberLabel(member)}`}>
-      <span>Remove {member.display_name ?? member.email}?</span>
-      <button
-        type="button"
-        className="button button-small button-danger"
-        onClick={() => mutation.mutate()}
-        disabled={mutation.isPending}
-        autoFocus
-      >
-        {mutation.isPending ? 'Removing…' : 'Yes, remove'}
-      </button>
-      <button type="button" className="button button-small" onClick={() => setConfirming(false)} disabled={mutation.isPending}>
-        Cancel
-      </button>
-      {mutation.isError ? <ErrorBanner heading="Could not remove the member" error={mutation.error} /> : null}
-    </div>
+    <InlineConfirm
+      mutation={mutation}
+      trigger="Remove"
+      triggerLabel={`Remove ${memberLabel(member)}`}
+      groupLabel={`Confirm removing ${memberLabel(member)}`}
+      question={`Remove ${member.display_name ?? member.email}?`}
+      confirm="Yes, remove"
+      pending="Removing…"
+      errorHeading="Could not remove the member"
+    />
   );
 }
 

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useState } from 'react';
 import { useConnectorScope } from '../../api/connectorQueries';
 import { disconnect, platformLabel, type Connection } from '../../api/connectors';
 import { Card } from '../../components/Card';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { InlineConfirm } from '../../components/InlineConfirm';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Time } from '../../components/Time';
 import { formatDateTime } from '../../format';
@@ -56,44 +56,27 @@ function Reconnect({ connection }: { connection: Connection }) {
 function Disconnect({ connection }: { connection: Connection }) {
   const queryClient = useQueryClient();
   const { keys } = useConnectorScope();
-  const [confirming, setConfirming] = useState(false);
   const mutation = useMutation({
     mutationFn: () => disconnect(connection.id),
     // Its accounts, sync history and campaigns go with it.
     onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.all }),
   });
-  if (!confirming) {
-    return (
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        onClick={() => setConfirming(true)}
-        aria-label={`Disconnect ${connection.label}`}
-      >
-        Disconnect
-      </button>
-    );
-  }
   return (
-    <div className="inline-confirm" role="group" aria-label={`Confirm disconnecting ${connection.label}`}>
-      <span>
-        Disconnect {connection.label}? Its {connection.accounts === 1 ? 'ad account stops' : 'ad accounts stop'}{' '}
-        syncing.
-      </span>
-      <button
-        type="button"
-        className="button button-small button-danger"
-        onClick={() => mutation.mutate()}
-        disabled={mutation.isPending}
-        autoFocus
-      >
-        {mutation.isPending ? 'Disconnecting…' : 'Yes, disconnect'}
-      </button>
-      <button type="button" className="button button-small" onClick={() => setConfirming(false)} disabled={mutation.isPending}>
-        Cancel
-      </button>
-      {mutation.isError ? <ErrorBanner heading="Could not disconnect" error={mutation.error} /> : null}
-    </div>
+    <InlineConfirm
+      mutation={mutation}
+      trigger="Disconnect"
+      triggerLabel={`Disconnect ${connection.label}`}
+      groupLabel={`Confirm disconnecting ${connection.label}`}
+      question={
+        <>
+          Disconnect {connection.label}? Its {connection.accounts === 1 ? 'ad account stops' : 'ad accounts stop'}{' '}
+          syncing.
+        </>
+      }
+      confirm="Yes, disconnect"
+      pending="Disconnecting…"
+      errorHeading="Could not disconnect"
+    />
   );
 }
 
