@@ -6,9 +6,8 @@ import type { AdAccount, Connection, PlatformInfo, SyncRun } from '../api/connec
 import { formatDateTime } from '../format';
 import { externalNavigation } from '../navigation';
 import { jsonResponse, mockApi, noContent, problemResponse } from '../test/http';
+import { adAccount as account, API, LAYOUT, orgs } from '../test/connectors';
 import { renderApp, signIn } from '../test/render';
-
-const API = '/api/connectors';
 
 const PLATFORMS: PlatformInfo[] = [
   { platform: 'google', available: true, oauth: true, api_version: 'v21', missing_settings: [] },
@@ -42,39 +41,6 @@ function connection(id: string, extra: Partial<Connection> = {}): Connection {
   };
 }
 
-function account(id: string, extra: Partial<AdAccount> = {}): AdAccount {
-  return {
-    id,
-    connection_id: 'c-sandbox',
-    platform: 'sandbox',
-    external_id: `ext-${id}`,
-    name: `Account ${id}`,
-    currency: 'EUR',
-    time_zone: 'Europe/Berlin',
-    status: 'ENABLED',
-    is_manager: false,
-    sync_enabled: true,
-    lookback_days: null,
-    effective_lookback_days: 3,
-    metrics_synced_through: null,
-    structure_synced_at: null,
-    last_sync_status: null,
-    last_sync_at: null,
-    connection_health: 'ok',
-    connection: {
-      id: 'c-sandbox',
-      label: 'Sandbox',
-      status: 'active',
-      status_reason: null,
-      health: 'ok',
-      token_expires_at: null,
-      paused_until: null,
-    },
-    active_run: null,
-    ...extra,
-  };
-}
-
 function run(status: SyncRun['status'], extra: Partial<SyncRun> = {}): SyncRun {
   return {
     id: 'run-1',
@@ -95,15 +61,6 @@ function run(status: SyncRun['status'], extra: Partial<SyncRun> = {}): SyncRun {
     error_kind: null,
     ...extra,
   };
-}
-
-const LAYOUT = {
-  'GET /api/auth/me': () =>
-    jsonResponse({ id: 'user-1', email: 'ada@example.com', display_name: 'Ada', email_verified: true, mfa_enabled: false }),
-};
-
-function orgs(role = 'owner') {
-  return { 'GET /api/auth/orgs': () => jsonResponse([{ id: 'org-1', name: 'Acme', role, require_mfa: false }]) };
 }
 
 afterEach(() => {

@@ -4,41 +4,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JOB_POLL_MS } from '../api/connectorQueries';
 import type { AdAccount, Campaign, WriteJob } from '../api/connectors';
 import { jsonResponse, mockApi, problemResponse, type RecordedCall } from '../test/http';
+import { adAccount, API, LAYOUT, orgs } from '../test/connectors';
 import { renderApp, signIn } from '../test/render';
 import { CAMPAIGN_PAGE_SIZE, planStatusJobs } from './CampaignsPage';
 
-const API = '/api/connectors';
-
 function account(id: string, name: string, currency: string, platform: AdAccount['platform'] = 'sandbox'): AdAccount {
-  return {
-    id,
-    connection_id: 'c1',
-    platform,
-    external_id: `ext-${id}`,
-    name,
-    currency,
-    time_zone: 'Europe/Berlin',
-    status: 'ENABLED',
-    is_manager: false,
-    sync_enabled: true,
-    lookback_days: null,
-    effective_lookback_days: 3,
-    metrics_synced_through: null,
-    structure_synced_at: null,
-    last_sync_status: 'succeeded',
-    last_sync_at: null,
-    connection_health: 'ok',
-    connection: {
-      id: 'c1',
-      label: 'Login',
-      status: 'active',
-      status_reason: null,
-      health: 'ok',
-      token_expires_at: null,
-      paused_until: null,
-    },
-    active_run: null,
-  };
+  return adAccount(id, { name, currency, platform, last_sync_status: 'succeeded' });
 }
 
 const ACCOUNTS = [account('a1', 'Acme DE', 'EUR'), account('a2', 'Acme US', 'USD', 'google')];
@@ -61,15 +32,6 @@ function campaign(id: string, extra: Partial<Campaign> = {}): Campaign {
     updated_at: '2026-01-01T00:00:00Z',
     ...extra,
   };
-}
-
-const LAYOUT = {
-  'GET /api/auth/me': () =>
-    jsonResponse({ id: 'user-1', email: 'ada@example.com', display_name: 'Ada', email_verified: true, mfa_enabled: false }),
-};
-
-function orgs(role = 'owner') {
-  return { 'GET /api/auth/orgs': () => jsonResponse([{ id: 'org-1', name: 'Acme', role, require_mfa: false }]) };
 }
 
 function params(call: RecordedCall): Record<string, string> {
