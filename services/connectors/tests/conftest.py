@@ -81,6 +81,16 @@ async def connectors_app(connectors_settings) -> AsyncIterator[ConnectorsApp]:
 
 
 @pytest.fixture
+async def app(connectors_settings) -> AsyncIterator[ConnectorsApp]:
+    """The app for sync tests: sandbox settings of ``sync_support``, its start-up tick already handled."""
+    from .sync_support import SYNC_SETTINGS, start_tick_settled  # sync_support imports this module
+
+    async with started_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
+        await start_tick_settled(started)
+        yield started
+
+
+@pytest.fixture
 def start_connectors() -> Callable[[Settings], Any]:
     """For tests that need their own settings: ``async with start_connectors(settings) as app``."""
     return started_connectors

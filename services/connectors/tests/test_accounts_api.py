@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from .conftest import ConnectorsApp, Tenant
-from .sync_support import SYNC_SETTINGS, Linked, link_sandbox, start_tick_settled, synced
+from .sync_support import Linked, link_sandbox, synced
 
 API = "/api/connectors"
 
@@ -23,13 +22,6 @@ class World:
     mine: Linked  # two synced accounts
     theirs: Linked  # another org, synced
     viewer: Tenant  # a viewer of my org
-
-
-@pytest.fixture
-async def app(connectors_settings, start_connectors) -> AsyncIterator[ConnectorsApp]:
-    async with start_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
-        await start_tick_settled(started)
-        yield started
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,10 +13,8 @@ from adpilot_connectors.sync.scheduling import enqueue_scheduled_syncs
 
 from .conftest import ConnectorsApp
 from .sync_support import (
-    SYNC_SETTINGS,
     link_sandbox,
     publish_tick,
-    start_tick_settled,
     stop_app_runner,
     sync_runner,
     tick_handled,
@@ -27,11 +24,9 @@ SLOT = datetime(2040, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-async def app(connectors_settings, start_connectors) -> AsyncIterator[ConnectorsApp]:
-    async with start_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
-        await start_tick_settled(started)
-        await stop_app_runner(started)  # queued runs stay queued, so the test sees exactly what a tick queued
-        yield started
+async def app(app: ConnectorsApp) -> ConnectorsApp:
+    await stop_app_runner(app)  # queued runs stay queued, so the test sees exactly what a tick queued
+    return app
 
 
 async def scheduled_runs(app: ConnectorsApp) -> dict[object, int]:

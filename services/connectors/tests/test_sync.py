@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from nats.aio.client import Client as NatsClient
 
 from adpilot_connectors.platforms.base import Level, Status
 
 from .conftest import ConnectorsApp
 from .sync_support import (
-    SYNC_SETTINGS,
     TODAY,
     connector_events,
     days,
@@ -23,19 +20,11 @@ from .sync_support import (
     metric_rows,
     of_run,
     run_finished,
-    start_tick_settled,
     stop_app_runner,
     sync_now,
     sync_runner,
     synced,
 )
-
-
-@pytest.fixture
-async def app(connectors_settings, start_connectors) -> AsyncIterator[ConnectorsApp]:
-    async with start_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
-        await start_tick_settled(started)
-        yield started
 
 
 def row_key(row: dict[str, object]) -> tuple[object, ...]:

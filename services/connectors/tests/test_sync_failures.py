@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from adpilot_connectors.sync.runner import sync_give_up_hook
 
 from .conftest import ConnectorsApp
 from .sync_support import (
-    SYNC_SETTINGS,
     TODAY,
     access_token,
     connector_events,
@@ -26,20 +24,12 @@ from .sync_support import (
     of_run,
     publish_tick,
     run_finished,
-    start_tick_settled,
     stop_app_runner,
     sync_now,
     sync_runner,
     synced,
     tick_handled,
 )
-
-
-@pytest.fixture
-async def app(connectors_settings, start_connectors) -> AsyncIterator[ConnectorsApp]:
-    async with start_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
-        await start_tick_settled(started)
-        yield started
 
 
 async def cursor(app: ConnectorsApp, account_id: uuid.UUID) -> date | None:
