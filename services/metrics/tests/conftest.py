@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,12 +15,15 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.broker import ensure_streams
+from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
@@ -77,6 +80,62 @@ def fetched(
     return build_event(FETCHED, batch, source="connectors", org_id=org_id)
 
 
+def campaign_event(
+    subject: str,
+    external_id: str,
+    name: str,
+    *,
+    org: uuid.UUID,
+    account: uuid.UUID,
+    occurred_at: datetime | None = None,
+    status: str = "PAUSED",
+) -> EventEnvelope:
+    fields: dict[str, Any] = {
+        "campaign_id": uuid.uuid5(account, external_id),
+        "account_id": account,
+        "platform": "sandbox",
+        "external_account_id": "123-456-7890",
+        "external_id": external_id,
+        "name": name,
+        "status": "ENABLED",
+        "daily_budget_micros": 50_000_000,
+        "currency": "EUR",
+    }
+    data: CampaignCreated | CampaignUpdated | CampaignStatusChanged
+    if subject.endswith("created"):
+        data = CampaignCreated(**fields)
+    elif subject.endswith("updated"):
+        data = CampaignUpdated(**fields, changed=["name"])
+    else:
+        data = CampaignStatusChanged(**{**fields, "status": status}, previous_status="ENABLED")
+    envelope = build_event(subject, data, source="connectors", org_id=org)
+    return envelope if occurred_at is None else envelope.model_copy(update={"occurred_at": occurred_at})
+
+
+async def publish_campaign_events(svc: MetricsService, *envelopes: EventEnvelope) -> None:
+    """Publish in order and wait until each subject's consumer has acked everything."""
+    last: dict[str, int] = {}
+    for envelope in envelopes:
+        ack = await svc.js.publish(
+            envelope.type, envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)}
+        )
+        last[envelope.type] = ack.seq
+        # Consumers of different subjects run concurrently: wait so the order under test is the order applied.
+        await settled_subject(svc, envelope.type, ack.seq)
+
+
+async def settled_subject(svc: MetricsService, subject: str, seq: int) -> None:
+    async def caught_up() -> bool:
+        try:
+            info = await svc.js.consumer_info("CONNECTORS", durable_name("metrics", subject))
+        except Exception:
+            return False
+        floor = info.ack_floor.stream_seq
+        return info.num_ack_pending == 0 and floor is not None and floor >= seq
+
+    await wait_for(caught_up)
+
+
 @dataclass
 class MetricsService:
     engine: AsyncEngine
@@ -115,9 +174,35 @@ class MetricsService:
 
         await wait_for(caught_up)
 
+    async def relayed(self) -> None:
+        """Everything staged in the outbox so far is on JetStream."""
+
+        async def empty() -> bool:
+            return await self.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0
+
+        await wait_for(empty)
+
+    async def published(self, subject: str) -> list[EventEnvelope]:
+        """Every event of ``subject`` on the METRICS stream, oldest first (after the outbox has drained)."""
+        await self.relayed()
+        found: list[EventEnvelope] = []
+        seq = 1
+        while True:
+            try:
+                msg = await self.js.get_msg("METRICS", seq=seq, subject=subject, next=True)
+            except NotFoundError:
+                return found
+            found.append(EventEnvelope.from_bytes(msg.data))
+            assert msg.seq is not None
+            seq = msg.seq + 1
+
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+
+    async def execute(self, sql: str, **params: object) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(sql), params)
 
     async def scalar(self, sql: str, **params: object) -> Any:
         async with self.engine.connect() as conn:

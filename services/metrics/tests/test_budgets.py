@@ -9,17 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.metrics import MetricRow
 from adpilot_common.events.contracts.schedule import ScheduleTick
-from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.scheduling import TICK_SUBJECT, tick_id
 from adpilot_metrics.budgets.evaluation import evaluate_all, evaluate_for_accounts
-from adpilot_metrics.budgets.schedule import ALERTS_INTERVAL_S, ALERTS_JOB
+from adpilot_metrics.schedule import ALERTS_JOB, HOURLY_S
 
 from .conftest import MetricsService, fetched, row, wait_for
 
@@ -57,30 +55,6 @@ async def ingest(service: MetricsService, rows: list[MetricRow], org: uuid.UUID 
     await service.settled()
 
 
-async def relayed(service: MetricsService) -> None:
-    """Everything staged in the outbox so far is on JetStream."""
-
-    async def empty() -> bool:
-        return await service.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0
-
-    await wait_for(empty)
-
-
-async def published(service: MetricsService, subject: str) -> list[EventEnvelope]:
-    """Every event of ``subject`` on the METRICS stream, oldest first (after the outbox has drained)."""
-    await relayed(service)
-    found: list[EventEnvelope] = []
-    seq = 1
-    while True:
-        try:
-            msg = await service.js.get_msg("METRICS", seq=seq, subject=subject, next=True)
-        except NotFoundError:
-            return found
-        found.append(EventEnvelope.from_bytes(msg.data))
-        assert msg.seq is not None
-        seq = msg.seq + 1
-
-
 async def create(service: MetricsService, path: str, body: dict[str, Any], org: uuid.UUID = ORG) -> Any:
     async with service.client() as client:
         response = await client.post(f"/api/metrics/{path}", json=body, headers=member(service, org))
@@ -113,10 +87,10 @@ async def test_budget_threshold_fires_once_per_period(metrics_service: MetricsSe
     budget_id, rule_id = await budget_with_rule(metrics_service, period="daily", amount=10_000_000, pct=80)
 
     await ingest(metrics_service, [row("c1", day, 3)])  # 3 of 10 EUR: 30%
-    assert await published(metrics_service, CROSSED) == []
+    assert await metrics_service.published(CROSSED) == []
 
     await ingest(metrics_service, [row("c1", day, 9)])  # restated day: 9 of 10 EUR
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert len(events) == 1
     data = events[0].data
     assert events[0].org_id == ORG
@@ -132,7 +106,7 @@ async def test_budget_threshold_fires_once_per_period(metrics_service: MetricsSe
     # Restating again, more campaigns, the same batch again later: still over budget, still one event.
     await ingest(metrics_service, [row("c1", day, 12), row("c2", day, 1)])
     await ingest(metrics_service, [row("c1", day, 12)])
-    assert len(await published(metrics_service, CROSSED)) == 1
+    assert len(await metrics_service.published(CROSSED)) == 1
 
     # The next day is a new period: it fires again (evaluated as the hourly job would, at tomorrow's noon).
     tomorrow = day + timedelta(days=1)
@@ -157,7 +131,7 @@ async def test_budget_threshold_fires_once_per_period(metrics_service: MetricsSe
             )
             == 0
         )
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert [e.data["period_key"] for e in events] == [day.isoformat(), tomorrow.isoformat()]
     assert events[1].data["spend_micros"] == 8_000_000
     assert events[1].data["expected_spend_micros"] == 5_000_000  # half of the day gone at noon
@@ -177,9 +151,9 @@ async def test_campaign_budget_counts_only_its_campaign(metrics_service: Metrics
     await ingest(
         metrics_service, [row("c1", day, 6), row("c2", day, 20)]
     )  # the account is far over, c1 is not
-    assert await published(metrics_service, CROSSED) == []
+    assert await metrics_service.published(CROSSED) == []
     await ingest(metrics_service, [row("c1", day, 10)])  # exactly 100%
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert [(e.data["campaign_id"], e.data["period_key"]) for e in events] == [("c1", day.strftime("%Y-%m"))]
 
 
@@ -199,7 +173,7 @@ async def test_cpa_rule(metrics_service: MetricsService) -> None:
     assert low["period"] == "monthly"
     await ingest(metrics_service, [row("c1", day, 4), row("c2", day, 2)])
     await ingest(metrics_service, [row("c1", day, 5)])
-    events = await published(metrics_service, TRIGGERED)
+    events = await metrics_service.published(TRIGGERED)
     assert len(events) == 1
     data = events[0].data
     assert (data["rule_id"], data["kind"], data["period_key"]) == (
@@ -216,7 +190,7 @@ async def test_cpa_without_conversions_does_not_fire(metrics_service: MetricsSer
         metrics_service, "alert-rules", {"kind": "cpa_above", "account_id": str(ACCOUNT), "threshold": "1"}
     )
     await ingest(metrics_service, [metric("c1", today(), impressions=100, clicks=5, spend=9_000_000)])
-    assert await published(metrics_service, TRIGGERED) == []
+    assert await metrics_service.published(TRIGGERED) == []
     assert await metrics_service.scalar("SELECT count(*) FROM alert_firings") == 0
 
 
@@ -241,13 +215,13 @@ async def test_ctr_drop_rule(metrics_service: MetricsService) -> None:
     trailing[0] = metric("c1", yesterday - timedelta(days=1), impressions=1000, clicks=20)
     trailing.append(metric("c1", yesterday - timedelta(days=8), impressions=1000, clicks=900))
     await ingest(metrics_service, [*trailing, metric("c2", yesterday, impressions=1000, clicks=1)])
-    assert await published(metrics_service, TRIGGERED) == []  # no data for the last full day yet
+    assert await metrics_service.published(TRIGGERED) == []  # no data for the last full day yet
 
     await ingest(metrics_service, [metric("c1", yesterday, impressions=1000, clicks=10)])  # 1%: a 50% drop
     await ingest(
         metrics_service, [metric("c1", yesterday, impressions=1000, clicks=9)]
     )  # restated: no refire
-    events = await published(metrics_service, TRIGGERED)
+    events = await metrics_service.published(TRIGGERED)
     assert len(events) == 1
     data = events[0].data
     assert (data["rule_id"], data["kind"], data["campaign_id"]) == (fires["id"], "ctr_drop_pct", "c1")
@@ -262,7 +236,7 @@ async def test_hourly_tick_evaluates_every_rule_once(metrics_service: MetricsSer
     async def tick(slot: datetime) -> None:
         event = build_event(
             TICK_SUBJECT,
-            ScheduleTick(job=ALERTS_JOB, slot_start=slot, interval_s=ALERTS_INTERVAL_S),
+            ScheduleTick(job=ALERTS_JOB, slot_start=slot, interval_s=HOURLY_S),
             source="test",
             event_id=tick_id(ALERTS_JOB, slot),
         )
@@ -279,7 +253,7 @@ async def test_hourly_tick_evaluates_every_rule_once(metrics_service: MetricsSer
     ten = datetime(2026, 10, 10, 10, tzinfo=UTC)
     await tick(ten)
     await tick(ten + timedelta(hours=1))  # same day: nothing new
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert [(e.data["rule_id"], e.data["period_key"]) for e in events] == [(rule_id, "2026-10-10")]
     assert events[0].data["expected_spend_micros"] == round(10_000_000 * 10 / 24)
 
@@ -289,7 +263,7 @@ async def test_hourly_tick_evaluates_every_rule_once(metrics_service: MetricsSer
         assert await evaluate_all(session, next_day) == 1
         assert await evaluate_all(session, next_day) == 0
     await tick(next_day)
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert [e.data["period_key"] for e in events] == ["2026-10-10", "2026-10-11"]
     assert await metrics_service.scalar("SELECT count(*) FROM alert_firings") == 2
 
@@ -302,7 +276,7 @@ async def test_disabled_rule_does_not_fire(metrics_service: MetricsService) -> N
         )
     assert response.status_code == 200 and response.json()["enabled"] is False
     await ingest(metrics_service, [row("c1", today(), 5)])
-    assert await published(metrics_service, CROSSED) == []
+    assert await metrics_service.published(CROSSED) == []
 
 
 async def test_pacing(metrics_service: MetricsService) -> None:
@@ -342,7 +316,7 @@ async def test_pacing(metrics_service: MetricsService) -> None:
 async def test_other_orgs_ids_are_not_found(metrics_service: MetricsService) -> None:
     budget_id, rule_id = await budget_with_rule(metrics_service, period="daily", amount=10_000_000, pct=80)
     await ingest(metrics_service, [row("c1", today(), 9)])
-    await relayed(metrics_service)
+    await metrics_service.relayed()
     stranger = member(metrics_service, OTHER_ORG)
     async with metrics_service.client() as client:
         for method, path, body in [
@@ -444,7 +418,7 @@ async def test_concurrent_evaluations_fire_once(metrics_service: MetricsService)
         await first.commit()
         assert await racing == 0
         await second.commit()
-    events = await published(metrics_service, CROSSED)
+    events = await metrics_service.published(CROSSED)
     assert [e.data["period_key"] for e in events] == ["2026-09"]
 
 

@@ -6,21 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
 
-from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.metrics import MetricRow
 from adpilot_common.events.envelope import EventEnvelope
-from adpilot_common.messaging.consumer import durable_name
-from adpilot_common.messaging.outbox import build_event
 
-from .conftest import MetricsService, fetched, row, wait_for
+from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000a001")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000a002")
 ACCOUNT = uuid.UUID("00000000-0000-4000-8000-00000000b001")
+event = partial(campaign_event, org=ORG, account=ACCOUNT)
 USD_ACCOUNT = uuid.UUID("00000000-0000-4000-8000-00000000b002")
 
 
@@ -40,62 +39,6 @@ def metric(
 
 def days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def campaign_event(
-    subject: str,
-    external_id: str,
-    name: str,
-    *,
-    org: uuid.UUID = ORG,
-    account: uuid.UUID = ACCOUNT,
-    occurred_at: datetime | None = None,
-    status: str = "PAUSED",
-) -> EventEnvelope:
-    fields: dict[str, Any] = {
-        "campaign_id": uuid.uuid5(account, external_id),
-        "account_id": account,
-        "platform": "sandbox",
-        "external_account_id": "123-456-7890",
-        "external_id": external_id,
-        "name": name,
-        "status": "ENABLED",
-        "daily_budget_micros": 50_000_000,
-        "currency": "EUR",
-    }
-    data: CampaignCreated | CampaignUpdated | CampaignStatusChanged
-    if subject.endswith("created"):
-        data = CampaignCreated(**fields)
-    elif subject.endswith("updated"):
-        data = CampaignUpdated(**fields, changed=["name"])
-    else:
-        data = CampaignStatusChanged(**{**fields, "status": status}, previous_status="ENABLED")
-    envelope = build_event(subject, data, source="connectors", org_id=org)
-    return envelope if occurred_at is None else envelope.model_copy(update={"occurred_at": occurred_at})
-
-
-async def publish_campaign_events(svc: MetricsService, *envelopes: EventEnvelope) -> None:
-    """Publish in order and wait until each subject's consumer has acked everything."""
-    last: dict[str, int] = {}
-    for envelope in envelopes:
-        ack = await svc.js.publish(
-            envelope.type, envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)}
-        )
-        last[envelope.type] = ack.seq
-        # Consumers of different subjects run concurrently: wait so the order under test is the order applied.
-        await settled_subject(svc, envelope.type, ack.seq)
-
-
-async def settled_subject(svc: MetricsService, subject: str, seq: int) -> None:
-    async def caught_up() -> bool:
-        try:
-            info = await svc.js.consumer_info("CONNECTORS", durable_name("metrics", subject))
-        except Exception:
-            return False
-        floor = info.ack_floor.stream_seq
-        return info.num_ack_pending == 0 and floor is not None and floor >= seq
-
-    await wait_for(caught_up)
 
 
 async def feed(svc: MetricsService, *envelopes: EventEnvelope) -> None:
@@ -261,14 +204,14 @@ async def test_top_campaigns_ranked_with_names_from_campaign_events(metrics_serv
     now = datetime.now(UTC)
     await publish_campaign_events(
         metrics_service,
-        campaign_event("campaign.v1.created", "c-big", "Big", occurred_at=now - timedelta(minutes=5)),
-        campaign_event("campaign.v1.updated", "c-big", "Big (renamed)", occurred_at=now),
+        event("campaign.v1.created", "c-big", "Big", occurred_at=now - timedelta(minutes=5)),
+        event("campaign.v1.updated", "c-big", "Big (renamed)", occurred_at=now),
         # Delivered late but older than the rename: ignored.
-        campaign_event("campaign.v1.created", "c-big", "Big (stale)", occurred_at=now - timedelta(minutes=1)),
-        campaign_event("campaign.v1.created", "c-mid", "Mid"),
-        campaign_event("campaign.v1.status_changed", "c-mid", "Mid", status="PAUSED"),
+        event("campaign.v1.created", "c-big", "Big (stale)", occurred_at=now - timedelta(minutes=1)),
+        event("campaign.v1.created", "c-mid", "Mid"),
+        event("campaign.v1.status_changed", "c-mid", "Mid", status="PAUSED"),
         # Same external id in another org: must not leak its name into ORG's answer.
-        campaign_event("campaign.v1.created", "c-small", "Foreign", org=OTHER_ORG),
+        event("campaign.v1.created", "c-small", "Foreign", org=OTHER_ORG),
     )
 
     body = await get(metrics_service, "/api/metrics/top-campaigns", **{"from": day, "to": day, "limit": 3})
@@ -298,7 +241,7 @@ async def test_top_campaigns_ranked_with_names_from_campaign_events(metrics_serv
     assert [c["campaign_id"] for c in by_clicks["groups"][0]["campaigns"]] == ["c-mid"]
 
     # A campaign known only from its campaign event (no metrics yet) is a valid, empty filter.
-    await publish_campaign_events(metrics_service, campaign_event("campaign.v1.created", "c-new", "New"))
+    await publish_campaign_events(metrics_service, event("campaign.v1.created", "c-new", "New"))
     body = await get(
         metrics_service, "/api/metrics/totals", **{"from": day, "to": day, "campaign_id": "c-new"}
     )
@@ -365,7 +308,7 @@ async def test_other_orgs_data_is_invisible_and_their_ids_are_unknown(
 ) -> None:
     day = date(2026, 9, 1)
     await feed(metrics_service, fetched(ORG, ACCOUNT, [row("c1", day, 1)]))
-    await publish_campaign_events(metrics_service, campaign_event("campaign.v1.created", "c2", "Two"))
+    await publish_campaign_events(metrics_service, event("campaign.v1.created", "c2", "Two"))
     window = {"from": day, "to": day}
 
     body = await get(metrics_service, "/api/metrics/totals", OTHER_ORG, **window)

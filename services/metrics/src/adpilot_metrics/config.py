@@ -16,3 +16,7 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:15432/adpilot_metrics"
     # Longest date range one query may cover (KPI and time-series endpoints).
     max_query_days: int = Field(default=1096, ge=31)
+    # Report jobs rendered at once per replica (PDF layout is CPU-bound: one per core at most).
+    report_concurrency: int = Field(default=1, ge=1, le=16)
+    # Finished reports (and their files) are deleted this many days after they were made.
+    report_retention_days: int = Field(default=90, ge=1)

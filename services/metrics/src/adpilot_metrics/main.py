@@ -5,17 +5,22 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from adpilot_common.app import create_service_app
+from adpilot_common.db import asyncpg_dsn
+from adpilot_common.jobs import JobRunner
 from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.security.dependencies import install_auth
 from adpilot_common.security.tokens import JwksCache
 from adpilot_metrics.budgets.endpoints import router as budgets_router
-from adpilot_metrics.budgets.schedule import install_alert_schedule
 from adpilot_metrics.config import Settings
 from adpilot_metrics.dimensions.subscribers import SUBJECTS as CAMPAIGN_SUBJECTS
 from adpilot_metrics.dimensions.subscribers import on_campaign_event
 from adpilot_metrics.ingestion.partitions import partitions_ahead_hook
 from adpilot_metrics.ingestion.subscribers import on_metrics_fetched
+from adpilot_metrics.models import Report
 from adpilot_metrics.queries.endpoints import router as queries_router
+from adpilot_metrics.reports.endpoints import router as reports_router
+from adpilot_metrics.reports.runner import report_gave_up, report_job_handler
+from adpilot_metrics.schedule import install_schedule
 
 
 def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = None) -> FastAPI:
@@ -26,7 +31,21 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     for subject in CAMPAIGN_SUBJECTS:  # one durable consumer per subject
         runtime.consume(subject, on_campaign_event)
     runtime.on_start(partitions_ahead_hook(runtime.sessions))
-    install_alert_schedule(runtime)  # hourly alert-rule check (schedule.v1.tick)
-    app = create_service_app(runtime, title="AdPilot metrics", routers=[queries_router, budgets_router])
+    install_schedule(runtime, settings)  # hourly alert check and scheduled reports (schedule.v1.tick)
+    assert runtime.sessions is not None
+    report_runner = JobRunner(
+        Report,
+        runtime.sessions,
+        report_job_handler(runtime.sessions),
+        listen_dsn=asyncpg_dsn(settings.database_url),
+        concurrency=settings.report_concurrency,
+        on_give_up=report_gave_up,
+    )
+    runtime.on_start(report_runner.start)
+    runtime.on_stop(report_runner.stop)
+    app = create_service_app(
+        runtime, title="AdPilot metrics", routers=[queries_router, budgets_router, reports_router]
+    )
+    app.state.report_runner = report_runner
     install_auth(app, jwks=jwks)
     return app

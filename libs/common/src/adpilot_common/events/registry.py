@@ -11,6 +11,7 @@ from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresho
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
 from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
+from adpilot_common.events.contracts.report import ReportFailed, ReportReady
 from adpilot_common.events.contracts.schedule import ScheduleTick
 from adpilot_common.events.contracts.session import SessionRevoked
 from adpilot_common.events.contracts.user import (
@@ -133,6 +134,18 @@ CONTRACTS: dict[str, EventContract] = {
             AlertTriggered,
             "metrics",
             "A CPA or CTR-drop alert rule crossed its threshold (once per rule and period).",
+        ),
+        EventContract(
+            "report.v1.ready",
+            ReportReady,
+            "metrics",
+            "A report file (PDF, CSV or Excel) is stored and can be downloaded; notify emails the link.",
+        ),
+        EventContract(
+            "report.v1.failed",
+            ReportFailed,
+            "metrics",
+            "A report could not be generated after its retries.",
         ),
     )
 }

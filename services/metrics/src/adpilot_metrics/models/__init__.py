@@ -12,6 +12,7 @@ class Base(DeclarativeBase):
 from adpilot_metrics.models.budgets import AlertFiring, AlertRule, Budget  # noqa: E402
 from adpilot_metrics.models.campaign_dimension import CampaignDimension  # noqa: E402
 from adpilot_metrics.models.metric_fact import MetricFact  # noqa: E402
+from adpilot_metrics.models.reports import Report, ReportFile, ReportSchedule  # noqa: E402
 from adpilot_metrics.models.rollups import DailyAccountRollup, DailyCampaignRollup  # noqa: E402
 
 __all__ = [
@@ -23,4 +24,7 @@ __all__ = [
     "DailyAccountRollup",
     "DailyCampaignRollup",
     "MetricFact",
+    "Report",
+    "ReportFile",
+    "ReportSchedule",
 ]

@@ -192,11 +192,11 @@ def bucket_starts(date_from: date, date_to: date, bucket: Bucket) -> list[date]:
     starts = []
     while first <= date_to:
         starts.append(first)
-        first = _next_bucket(first, bucket)
+        first = next_bucket(first, bucket)
     return starts
 
 
-def _next_bucket(start: date, bucket: Bucket) -> date:
+def next_bucket(start: date, bucket: Bucket) -> date:
     if bucket == "day":
         return start + timedelta(days=1)
     if bucket == "week":
@@ -204,9 +204,14 @@ def _next_bucket(start: date, bucket: Bucket) -> date:
     return date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
+def bucket_expression(bucket: Bucket, alias: str = "r") -> str:
+    """SQL for the first day of the bucket containing ``<alias>.day``."""
+    return f"{alias}.day" if bucket == "day" else f"date_trunc('{bucket}', {alias}.day::timestamp)::date"
+
+
 async def timeseries(session: AsyncSession, selection: Selection, bucket: Bucket) -> Timeseries:
     where, params = selection.where()
-    bucket_expr = "r.day" if bucket == "day" else f"date_trunc('{bucket}', r.day::timestamp)::date"
+    bucket_expr = bucket_expression(bucket)
     rows = (
         await session.execute(
             text(
@@ -228,7 +233,7 @@ async def timeseries(session: AsyncSession, selection: Selection, bucket: Bucket
             points.append(
                 Point(
                     start=max(start, selection.date_from),
-                    end=min(_next_bucket(start, bucket) - timedelta(days=1), selection.date_to),
+                    end=min(next_bucket(start, bucket) - timedelta(days=1), selection.date_to),
                     provisional=bool(found and found["provisional"]),
                     **measures(found or {}),
                 )

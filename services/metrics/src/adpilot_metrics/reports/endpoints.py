@@ -1,0 +1,207 @@
+"""On-demand reports (queued as jobs, downloaded when ready) and report schedules; org-scoped: another org's
+ids answer 404."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import delete, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot_common.dependencies import db_session
+from adpilot_common.jobs import JobStatus, wake_runners
+from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import require_role
+from adpilot_common.security.tokens import AccessClaims, Role
+from adpilot_metrics.config import Settings
+from adpilot_metrics.models import Report, ReportFile, ReportSchedule
+from adpilot_metrics.queries.service import Selection, check_scope, validate_range
+from adpilot_metrics.reports.runner import download_path
+from adpilot_metrics.reports.schemas import (
+    ReportFilters,
+    ReportIn,
+    ReportList,
+    ReportOut,
+    ScheduleIn,
+    ScheduleList,
+    ScheduleOut,
+)
+
+router = APIRouter(prefix="/api/metrics", tags=["reports"])
+
+Session = Annotated[AsyncSession, Depends(db_session)]
+Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
+Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
+Admin = Annotated[AccessClaims, Depends(require_role(Role.ADMIN))]
+
+
+def _org(caller: AccessClaims) -> uuid.UUID:
+    assert caller.org_id is not None  # require_role admits only callers with an active org
+    return caller.org_id
+
+
+def _out(report: Report) -> ReportOut:
+    out = ReportOut.model_validate(report)
+    ready = report.status == JobStatus.SUCCEEDED.value
+    return out.model_copy(update={"download_path": download_path(report.id) if ready else None})
+
+
+async def _report(session: AsyncSession, caller: AccessClaims, report_id: uuid.UUID) -> Report:
+    report = await session.scalar(select(Report).where(Report.id == report_id, Report.org_id == _org(caller)))
+    if report is None:
+        raise Problem(404, "Report not found", f"No report {report_id} in this organisation.")
+    return report
+
+
+async def _check_filters(session: AsyncSession, caller: AccessClaims, filters: ReportFilters) -> None:
+    """An account the org has never seen is a mistake worth a 404, not an empty report."""
+    if filters.account_id is not None:
+        today = datetime.now(UTC).date()
+        await check_scope(session, Selection(_org(caller), today, today, account_id=filters.account_id))
+
+
+@router.post("/reports", status_code=202, summary="Queue a report; poll it or wait for report.v1.ready")
+async def create_report(
+    body: ReportIn, caller: Member, session: Session, request: Request, response: Response
+) -> ReportOut:
+    settings: Settings = request.app.state.runtime.settings
+    validate_range(body.date_from, body.date_to, settings.max_query_days)
+    await _check_filters(session, caller, body.filters)
+    report = Report(
+        id=uuid.uuid4(),
+        org_id=_org(caller),
+        title=body.title,
+        format=body.format,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        bucket=body.bucket,
+        filters=body.filters.stored(),
+        requested_by=caller.user_id,
+        recipients=[],
+        status=JobStatus.QUEUED.value,
+        attempts=0,
+        queued_at=datetime.now(UTC),
+    )
+    session.add(report)
+    await session.flush()
+    await wake_runners(session, Report.__tablename__)
+    response.headers["Location"] = f"/api/metrics/reports/{report.id}"
+    return _out(report)
+
+
+def _cursor(report: Report) -> str:
+    return base64.urlsafe_b64encode(f"{report.queued_at.isoformat()}|{report.id}".encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        queued_at, report_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(queued_at), uuid.UUID(report_id)
+    except ValueError as exc:
+        raise Problem(422, "Invalid cursor", "Pass back the next_cursor of a previous page.") from exc
+
+
+@router.get("/reports", summary="The org's reports, newest first")
+async def list_reports(
+    caller: Viewer,
+    session: Session,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> ReportList:
+    query = select(Report).where(Report.org_id == _org(caller))
+    if cursor is not None:
+        queued_at, report_id = _parse_cursor(cursor)
+        query = query.where(
+            tuple_(Report.queued_at, Report.id) < tuple_(literal(queued_at), literal(report_id))
+        )
+    found = list(
+        await session.scalars(query.order_by(Report.queued_at.desc(), Report.id.desc()).limit(limit + 1))
+    )
+    page = found[:limit]
+    return ReportList(
+        items=[_out(r) for r in page], next_cursor=_cursor(page[-1]) if len(found) > limit else None
+    )
+
+
+@router.get("/reports/{report_id}")
+async def get_report(report_id: uuid.UUID, caller: Viewer, session: Session) -> ReportOut:
+    return _out(await _report(session, caller, report_id))
+
+
+@router.get(
+    "/reports/{report_id}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "text/csv": {}, "application/octet-stream": {}}}},
+    summary="The report's file (409 until it is ready)",
+)
+async def download_report(report_id: uuid.UUID, caller: Viewer, session: Session) -> Response:
+    report = await _report(session, caller, report_id)
+    if report.status != JobStatus.SUCCEEDED.value:
+        detail = (
+            f"The report failed: {report.error}"
+            if report.status == JobStatus.FAILED.value
+            else f"The report is {report.status}; download it once report.v1.ready is published."
+        )
+        raise Problem(409, "Report not ready", detail)
+    content = await session.scalar(select(ReportFile.content).where(ReportFile.report_id == report.id))
+    if content is None:  # only if someone removed the file by hand
+        raise Problem(410, "Report file gone", "The report's file is no longer stored.")
+    return Response(
+        content=content,
+        media_type=report.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{report.file_name}"',
+            "ETag": f'"{report.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.delete("/reports/{report_id}", status_code=204)
+async def delete_report(report_id: uuid.UUID, caller: Member, session: Session) -> Response:
+    report = await _report(session, caller, report_id)
+    await session.execute(delete(Report).where(Report.id == report.id))
+    return Response(status_code=204)
+
+
+@router.post("/report-schedules", status_code=201, summary="Make a report every day or week")
+async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> ScheduleOut:
+    await _check_filters(session, caller, body.filters)
+    schedule = ReportSchedule(
+        id=uuid.uuid4(),
+        org_id=_org(caller),
+        title=body.title,
+        format=body.format,
+        frequency=body.frequency,
+        weekday=body.weekday,
+        hour_utc=body.hour_utc,
+        filters=body.filters.stored(),
+        recipients=[str(r) for r in body.recipients],
+        created_by=caller.user_id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(schedule)
+    await session.flush()
+    return ScheduleOut.model_validate(schedule)
+
+
+@router.get("/report-schedules")
+async def list_schedules(caller: Viewer, session: Session) -> ScheduleList:
+    query = select(ReportSchedule).where(ReportSchedule.org_id == _org(caller))
+    schedules = await session.scalars(query.order_by(ReportSchedule.created_at, ReportSchedule.id))
+    return ScheduleList(items=[ScheduleOut.model_validate(s) for s in schedules])
+
+
+@router.delete("/report-schedules/{schedule_id}", status_code=204)
+async def delete_schedule(schedule_id: uuid.UUID, caller: Admin, session: Session) -> Response:
+    """Reports it already made stay."""
+    result = await session.execute(
+        delete(ReportSchedule).where(ReportSchedule.id == schedule_id, ReportSchedule.org_id == _org(caller))
+    )
+    if not getattr(result, "rowcount", 0):
+        raise Problem(404, "Schedule not found", f"No report schedule {schedule_id} in this organisation.")
+    return Response(status_code=204)

@@ -1,0 +1,49 @@
+"""CSV: one flat table, a row per campaign and bucket, ready for a spreadsheet's pivot table."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from adpilot_metrics.reports.content import ReportContent
+from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, plain
+
+HEADER = (
+    "period_start",
+    "period_end",
+    "currency",
+    "platform",
+    "account_id",
+    "campaign_id",
+    "campaign_name",
+    *(c.header.lower().replace(" ", "_") for c in MEASURE_COLUMNS),
+    "provisional",
+)
+
+
+def render_csv(content: ReportContent) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180
+    writer.writerow(HEADER)
+    for row in content.breakdown:
+        writer.writerow(
+            (
+                row.start.isoformat(),
+                row.end.isoformat(),
+                row.currency,
+                row.platform,
+                str(row.account_id),
+                row.campaign_id,
+                _no_formula(row.campaign_name or ""),
+                *(plain(c.read(row.measures), c.kind) for c in MEASURE_COLUMNS),
+                "true" if row.provisional else "false",
+            )
+        )
+    # A BOM so Excel opens UTF-8 (campaign names in any script) correctly.
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _no_formula(text: str) -> str:
+    """Campaign names come from the ad platforms: one starting with = + - @ would run as a formula in a
+    spreadsheet (CSV injection, OWASP), so it is prefixed with a quote."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

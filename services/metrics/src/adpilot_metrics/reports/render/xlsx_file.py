@@ -1,0 +1,204 @@
+"""Excel: a Summary sheet (totals against the previous period), Trend (per bucket, with a line chart),
+Campaigns (ranked by spend) and Breakdown (the CSV's flat table). Written in openpyxl's streaming mode, so
+memory stays flat however many breakdown rows there are."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import LineChart, Reference
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from adpilot_metrics.reports.content import ReportContent
+from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, Kind
+
+NUMBER_FORMATS: dict[Kind, str] = {
+    "count": "#,##0",
+    "money": "#,##0.00",
+    "decimal": "#,##0.00",
+    "percent": "0.00%",
+    "ratio": "0.00",
+}
+
+
+def render_xlsx(content: ReportContent) -> bytes:
+    book = Workbook(write_only=True)
+    _summary(book.create_sheet("Summary"), content)
+    _trend(book.create_sheet("Trend"), content)
+    _campaigns(book.create_sheet("Campaigns"), content)
+    _breakdown(book.create_sheet("Breakdown"), content)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
+    sheet.append([_bold(sheet, content.title)])
+    sheet.append(["Period", f"{content.date_from.isoformat()} to {content.date_to.isoformat()}"])
+    previous = content.totals.previous_period
+    if previous is not None:
+        sheet.append(["Compared with", f"{previous.date_from.isoformat()} to {previous.date_to.isoformat()}"])
+    for name, value in content.filters.items():
+        sheet.append([name.replace("_", " ").capitalize(), value])
+    sheet.append(["Generated", content.generated_at.strftime("%Y-%m-%d %H:%M UTC")])
+    if content.empty:
+        sheet.append([])
+        sheet.append(["No metrics in this period."])
+    for entry in content.totals.totals:
+        sheet.append([])
+        sheet.append(
+            _header(sheet, [f"Totals in {entry.currency}", "This period", "Previous period", "Change"])
+        )
+        for column in MEASURE_COLUMNS:
+            change = getattr(entry.change, column.field) if entry.change else None
+            sheet.append(
+                [
+                    column.header,
+                    _number(sheet, column.read(entry.current), column.kind),
+                    _number(sheet, column.read(entry.previous), column.kind) if entry.previous else None,
+                    _number(sheet, change, "percent"),
+                ]
+            )
+        if entry.provisional:
+            sheet.append(["Provisional: the platform may still restate some of these days."])
+
+
+def _trend(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
+    """One block per currency; ``row`` tracks the sheet's last row (streaming sheets cannot be asked)."""
+    row = 0
+    for series in content.timeseries.series:
+        sheet.append(
+            _header(sheet, ["Start", "End", "Currency", *(c.header for c in MEASURE_COLUMNS), "Provisional"])
+        )
+        row += 1
+        first = row + 1
+        for point in series.points:
+            sheet.append(
+                [
+                    point.start,
+                    point.end,
+                    series.currency,
+                    *(_number(sheet, c.read(point), c.kind) for c in MEASURE_COLUMNS),
+                    point.provisional,
+                ]
+            )
+        row += len(series.points)
+        if series.points:
+            chart = _spend_chart(sheet, f"Spend per {content.bucket} ({series.currency})", first, row)
+            sheet.add_chart(chart, f"P{first}")
+        sheet.append([])
+        row += 1
+
+
+def _spend_chart(sheet: WriteOnlyWorksheet, title: str, first: int, last: int) -> LineChart:
+    chart = LineChart()
+    chart.title = title
+    spend_column = 4 + [c.header for c in MEASURE_COLUMNS].index("Spend")
+    chart.add_data(
+        Reference(sheet, min_col=spend_column, min_row=first - 1, max_row=last), titles_from_data=True
+    )
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
+    chart.height, chart.width = 8, 18
+    return chart
+
+
+def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
+    sheet.append(
+        _header(
+            sheet,
+            [
+                "Rank",
+                "Currency",
+                "Platform",
+                "Account",
+                "Campaign id",
+                "Campaign",
+                "Status",
+                *(c.header for c in MEASURE_COLUMNS),
+                "Provisional",
+            ],
+        )
+    )
+    for group in content.campaigns.groups:
+        for c in group.campaigns:
+            sheet.append(
+                [
+                    c.rank,
+                    group.currency,
+                    c.platform,
+                    str(c.account_id),
+                    _text(sheet, c.campaign_id),
+                    _text(sheet, c.name or ""),
+                    c.status,
+                    *(_number(sheet, col.read(c), col.kind) for col in MEASURE_COLUMNS),
+                    c.provisional,
+                ]
+            )
+
+
+def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
+    sheet.append(
+        _header(
+            sheet,
+            [
+                "Start",
+                "End",
+                "Currency",
+                "Platform",
+                "Account",
+                "Campaign id",
+                "Campaign",
+                *(c.header for c in MEASURE_COLUMNS),
+                "Provisional",
+            ],
+        )
+    )
+    for r in content.breakdown:
+        sheet.append(
+            [
+                r.start,
+                r.end,
+                r.currency,
+                r.platform,
+                str(r.account_id),
+                _text(sheet, r.campaign_id),
+                _text(sheet, r.campaign_name or ""),
+                *(_number(sheet, c.read(r.measures), c.kind) for c in MEASURE_COLUMNS),
+                r.provisional,
+            ]
+        )
+
+
+def _number(sheet: WriteOnlyWorksheet, value: Any, kind: Kind) -> WriteOnlyCell | None:
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = NUMBER_FORMATS[kind]
+    return cell
+
+
+def _text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """Platform-supplied text stays text: a name starting with '=' must not become a formula."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _bold(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True, size=14)
+    return cell
+
+
+def _header(sheet: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells

@@ -1,0 +1,406 @@
+"""Reports: generated as jobs from the rollups, stored, downloadable as CSV, Excel and PDF whose contents are
+read back (csv module, openpyxl, pypdf); scheduled daily/weekly exactly once per period; report.v1.ready on
+JetStream; org-scoped, with problem+json for bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pypdf
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from adpilot_common.events.contracts.schedule import ScheduleTick
+from adpilot_common.messaging.outbox import build_event
+from adpilot_common.scheduling import TICK_SUBJECT, tick_id
+from adpilot_metrics.models import Report, ReportSchedule
+from adpilot_metrics.reports.runner import report_gave_up
+from adpilot_metrics.reports.schedules import delete_expired_reports, latest_occurrence, period_of
+from adpilot_metrics.schedule import HOURLY_S, REPORTS_JOB
+
+from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row, wait_for
+
+ORG = uuid.UUID("00000000-0000-4000-8000-00000000c001")
+OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000c002")
+ACCOUNT = uuid.UUID("00000000-0000-4000-8000-00000000d001")
+FIRST = date(2026, 9, 1)
+READY = "report.v1.ready"
+
+
+def headers(svc: MetricsService, role: str = "member", org: uuid.UUID = ORG) -> dict[str, str]:
+    return svc.issuer.headers(org_id=str(org), role=role)
+
+
+async def seed(svc: MetricsService) -> None:
+    """Two EUR campaigns over 5 days (one named like a spreadsheet formula) and one USD campaign."""
+    await publish_campaign_events(
+        svc,
+        campaign_event("campaign.v1.created", "c-shoes", "Shoes — Herbst", org=ORG, account=ACCOUNT),
+        campaign_event("campaign.v1.created", "c-evil", '=HYPERLINK("x")', org=ORG, account=ACCOUNT),
+    )
+    days = [FIRST + timedelta(days=i) for i in range(5)]
+    await svc.publish(
+        fetched(ORG, ACCOUNT, [row("c-shoes", d, 2) for d in days] + [row("c-evil", d, 1) for d in days])
+    )
+    await svc.publish(fetched(ORG, uuid.uuid4(), [row("c-us", FIRST, 3)], currency="USD"))
+    await svc.settled()
+
+
+async def request_report(svc: MetricsService, **body: Any) -> dict[str, Any]:
+    payload = {
+        "format": "csv",
+        "from": FIRST.isoformat(),
+        "to": (FIRST + timedelta(days=4)).isoformat(),
+        **body,
+    }
+    async with svc.client() as client:
+        response = await client.post("/api/metrics/reports", json=payload, headers=headers(svc))
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/api/metrics/reports/{response.json()['id']}"
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def finished(svc: MetricsService, report_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def done() -> bool:
+        async with svc.client() as client:
+            response = await client.get(f"/api/metrics/reports/{report_id}", headers=headers(svc, "viewer"))
+        found.update(response.json())
+        return found["status"] in ("succeeded", "failed")
+
+    await wait_for(done)
+    return found
+
+
+async def download(svc: MetricsService, report: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    async with svc.client() as client:
+        response = await client.get(report["download_path"], headers=headers(svc, "viewer"))
+    assert response.status_code == 200, response.text
+    return response.content, dict(response.headers)
+
+
+async def test_csv_report_lists_every_campaign_and_day_with_kpis_from_sums(
+    metrics_service: MetricsService,
+) -> None:
+    await seed(metrics_service)
+    queued = await request_report(metrics_service, title="Weekly numbers")
+    assert queued["status"] == "queued" and queued["download_path"] is None
+    report = await finished(metrics_service, queued["id"])
+    assert report["status"] == "succeeded", report["error"]
+    data, response_headers = await download(metrics_service, report)
+    assert response_headers["content-type"].startswith("text/csv")
+    assert response_headers["content-disposition"] == (
+        'attachment; filename="weekly-numbers-2026-09-01-to-2026-09-05.csv"'
+    )
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 5 * 2 + 1  # every campaign and day, both currencies
+    shoes = [r for r in rows if r["campaign_id"] == "c-shoes"]
+    assert [r["period_start"] for r in shoes] == [(FIRST + timedelta(days=i)).isoformat() for i in range(5)]
+    first = shoes[0]
+    assert first["campaign_name"] == "Shoes — Herbst"
+    assert (first["currency"], first["impressions"], first["clicks"]) == ("EUR", "2000", "20")
+    assert (first["spend"], first["conversions"], first["conversion_value"]) == ("2.00", "1.00", "10.00")
+    assert (first["ctr"], first["cpc"], first["cpa"], first["roas"]) == (
+        "0.010000",
+        "0.10",
+        "2.00",
+        "5.000000",
+    )
+    evil = next(r for r in rows if r["campaign_id"] == "c-evil")
+    assert evil["campaign_name"] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
+    assert {r["currency"] for r in rows} == {"EUR", "USD"}
+    assert sum(Decimal(r["spend"]) for r in rows if r["currency"] == "EUR") == Decimal(15)
+
+    events = await metrics_service.published(READY)
+    assert len(events) == 1
+    assert events[0].org_id == ORG
+    assert events[0].data["report_id"] == queued["id"]
+    assert events[0].data["download_path"] == report["download_path"]
+    assert events[0].data["size_bytes"] == len(data) == report["size_bytes"]
+
+
+async def test_xlsx_report_has_summary_trend_chart_campaigns_and_breakdown(
+    metrics_service: MetricsService,
+) -> None:
+    await seed(metrics_service)
+    report = await finished(metrics_service, (await request_report(metrics_service, format="xlsx"))["id"])
+    data, response_headers = await download(metrics_service, report)
+    assert (
+        response_headers["content-type"]
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Summary", "Trend", "Campaigns", "Breakdown"]
+
+    summary = {r[0]: r[1:] for r in book["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Period"][0] == "2026-09-01 to 2026-09-05"
+    assert summary["Compared with"][0] == "2026-08-27 to 2026-08-31"
+    assert "Totals in EUR" in summary and "Totals in USD" in summary
+    eur_block = list(book["Summary"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(eur_block) if r[0] == "Totals in EUR")
+    eur = {r[0]: r[1] for r in eur_block[start + 1 : start + 12]}
+    assert eur["Impressions"] == 15_000 and eur["Clicks"] == 150
+    assert Decimal(str(eur["Spend"])) == Decimal(15)
+    assert eur["CTR"] == 0.01  # clicks / impressions of the sums
+    assert Decimal(str(eur["CPA"])) == Decimal(2)
+
+    campaigns = list(book["Campaigns"].iter_rows(values_only=True))
+    assert campaigns[0][:6] == ("Rank", "Currency", "Platform", "Account", "Campaign id", "Campaign")
+    assert [(r[0], r[4]) for r in campaigns[1:] if r[1] == "EUR"] == [(1, "c-shoes"), (2, "c-evil")]
+    evil = next(c for c in book["Campaigns"].iter_rows() if c[4].value == "c-evil")
+    assert evil[5].value == '=HYPERLINK("x")' and evil[5].data_type == "s"  # text, not a formula
+    assert book["Breakdown"].max_row == 1 + 11
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # openpyxl drops charts on load: look in the file
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert "Spend per day (EUR)" in chart
+
+
+async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_service: MetricsService) -> None:
+    await seed(metrics_service)
+    report = await finished(
+        metrics_service, (await request_report(metrics_service, format="pdf", title="Board pack"))["id"]
+    )
+    data, response_headers = await download(metrics_service, report)
+    assert response_headers["content-type"] == "application/pdf"
+    assert data.startswith(b"%PDF-")
+    pdf = pypdf.PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Board pack" in text
+    assert "Period: 2026-09-01 to 2026-09-05" in text
+    assert "Summary in EUR" in text and "Summary in USD" in text
+    assert "EUR 15.00" in text  # total spend
+    assert "1.00 %" in text  # CTR from the sums
+    assert "Spend per day (EUR)" in text
+    assert "Shoes — Herbst" in text
+    assert '=HYPERLINK("x")' in text  # escaped into the page as text
+    assert "Page 1 of" in text
+
+
+async def test_empty_period_still_makes_a_report(metrics_service: MetricsService) -> None:
+    report = await finished(metrics_service, (await request_report(metrics_service, format="pdf"))["id"])
+    data, _ = await download(metrics_service, report)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    assert "No metrics in this period." in text
+
+
+async def test_account_filter_narrows_the_report(metrics_service: MetricsService) -> None:
+    await seed(metrics_service)
+    queued = await request_report(metrics_service, filters={"account_id": str(ACCOUNT)})
+    report = await finished(metrics_service, queued["id"])
+    assert report["filters"] == {"account_id": str(ACCOUNT)}
+    data, _ = await download(metrics_service, report)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {r["account_id"] for r in rows} == {str(ACCOUNT)} and len(rows) == 10
+
+
+async def test_download_before_ready_is_409_and_listing_pages(metrics_service: MetricsService) -> None:
+    await metrics_service.app.state.report_runner.stop()  # nothing generates: the reports stay queued
+    ids = [(await request_report(metrics_service, title=f"r{i}"))["id"] for i in range(3)]
+    async with metrics_service.client() as client:
+        response = await client.get(
+            f"/api/metrics/reports/{ids[0]}/download", headers=headers(metrics_service)
+        )
+        assert response.status_code == 409
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["title"] == "Report not ready"
+        page = (
+            await client.get("/api/metrics/reports", params={"limit": 2}, headers=headers(metrics_service))
+        ).json()
+        assert [r["id"] for r in page["items"]] == ids[::-1][:2]
+        rest = (
+            await client.get(
+                "/api/metrics/reports",
+                params={"limit": 2, "cursor": page["next_cursor"]},
+                headers=headers(metrics_service),
+            )
+        ).json()
+        assert [r["id"] for r in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
+        bad = await client.get(
+            "/api/metrics/reports", params={"cursor": "nonsense"}, headers=headers(metrics_service)
+        )
+        assert bad.status_code == 422
+        deleted = await client.delete(f"/api/metrics/reports/{ids[1]}", headers=headers(metrics_service))
+        assert deleted.status_code == 204
+        gone = await client.get(f"/api/metrics/reports/{ids[1]}", headers=headers(metrics_service))
+        assert gone.status_code == 404
+
+
+async def test_reports_are_org_scoped_and_bad_input_is_a_problem(metrics_service: MetricsService) -> None:
+    await seed(metrics_service)
+    report = await finished(metrics_service, (await request_report(metrics_service))["id"])
+    foreign = headers(metrics_service, org=OTHER_ORG)
+    async with metrics_service.client() as client:
+        for path in (f"/api/metrics/reports/{report['id']}", report["download_path"]):
+            response = await client.get(path, headers=foreign)
+            assert response.status_code == 404, path
+        assert (await client.get("/api/metrics/reports", headers=foreign)).json()["items"] == []
+
+        async def post(body: dict[str, Any], role: str = "member") -> Any:
+            return await client.post(
+                "/api/metrics/reports", json=body, headers=headers(metrics_service, role)
+            )
+
+        base = {"format": "csv", "from": "2026-09-01", "to": "2026-09-05"}
+        assert (await post(base, role="viewer")).status_code == 403
+        cases = [
+            ({**base, "from": "2026-09-06"}, 422, "Invalid date range"),
+            ({**base, "from": "2020-01-01"}, 422, "Date range too long"),
+            ({**base, "format": "docx"}, 422, None),
+            ({**base, "bucket": "hour"}, 422, None),
+            ({**base, "filters": {"account_id": str(uuid.uuid4())}}, 404, "Account not found"),
+            ({**base, "surprise": 1}, 422, None),
+        ]
+        for body, status, title in cases:
+            response = await post(body)
+            assert response.status_code == status, (body, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            if title:
+                assert response.json()["title"] == title
+
+
+def schedule_row(
+    frequency: str, hour: int, weekday: int | None = None, created: datetime | None = None
+) -> ReportSchedule:
+    return ReportSchedule(
+        frequency=frequency,
+        hour_utc=hour,
+        weekday=weekday,
+        created_at=created or datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_latest_occurrence_and_period_of_daily_and_weekly_schedules() -> None:
+    now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # a Wednesday
+    daily = schedule_row("daily", 6)
+    assert latest_occurrence(daily, now) == datetime(2026, 11, 25, 6, tzinfo=UTC)
+    assert period_of(daily, datetime(2026, 11, 25, 6, tzinfo=UTC)) == (date(2026, 11, 24), date(2026, 11, 24))
+    assert latest_occurrence(schedule_row("daily", 8), now) == datetime(2026, 11, 24, 8, tzinfo=UTC)
+    monday = schedule_row("weekly", 6, weekday=0)
+    occurrence = latest_occurrence(monday, now)
+    assert occurrence == datetime(2026, 11, 23, 6, tzinfo=UTC)
+    assert period_of(monday, occurrence) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert latest_occurrence(schedule_row("weekly", 9, weekday=2), now) == datetime(
+        2026, 11, 18, 9, tzinfo=UTC
+    )
+    # A schedule made after its latest occurrence waits for the next one.
+    assert (
+        latest_occurrence(schedule_row("daily", 6, created=datetime(2026, 11, 25, 7, tzinfo=UTC)), now)
+        is None
+    )
+
+
+async def test_scheduled_report_is_made_once_per_period_and_names_its_recipients(
+    metrics_service: MetricsService,
+) -> None:
+    await seed(metrics_service)
+    async with metrics_service.client() as client:
+        body = {
+            "title": "Daily digest",
+            "format": "xlsx",
+            "frequency": "daily",
+            "hour_utc": 6,
+            "recipients": ["ana@example.com"],
+        }
+        assert (
+            await client.post("/api/metrics/report-schedules", json=body, headers=headers(metrics_service))
+        ).status_code == 403
+        response = await client.post(
+            "/api/metrics/report-schedules", json=body, headers=headers(metrics_service, "admin")
+        )
+        assert response.status_code == 201, response.text
+        schedule = response.json()
+        weekly_without_day = {**body, "frequency": "weekly"}
+        bad = await client.post(
+            "/api/metrics/report-schedules",
+            json=weekly_without_day,
+            headers=headers(metrics_service, "admin"),
+        )
+        assert bad.status_code == 422
+    await metrics_service.execute("UPDATE report_schedules SET created_at = '2026-09-01T00:00:00Z'")
+
+    slot = datetime(
+        2026, 9, 6, 7, tzinfo=UTC
+    )  # the 06:00 occurrence of 6 September: the report covers the 5th
+    for tick_slot in (slot, slot, slot + timedelta(hours=1)):  # a duplicate tick and a later one
+        await tick(metrics_service, tick_slot)
+    reports = await metrics_service.rows("SELECT id, date_from, date_to, period_key FROM reports")
+    assert [(r["date_from"], r["date_to"], r["period_key"]) for r in reports] == [
+        (date(2026, 9, 5), date(2026, 9, 5), "2026-09-05")
+    ]
+    report = await finished(metrics_service, str(reports[0]["id"]))
+    assert report["status"] == "succeeded" and report["schedule_id"] == schedule["id"]
+    [event] = await metrics_service.published(READY)
+    assert event.data["recipients"] == ["ana@example.com"]
+    assert event.data["requested_by"] is None and event.data["schedule_id"] == schedule["id"]
+    data, _ = await download(metrics_service, report)
+    breakdown = list(openpyxl.load_workbook(io.BytesIO(data))["Breakdown"].iter_rows(values_only=True))
+    assert {r[0].date() for r in breakdown[1:]} == {date(2026, 9, 5)}
+
+    async with metrics_service.client() as client:
+        listed = (
+            await client.get("/api/metrics/report-schedules", headers=headers(metrics_service, "viewer"))
+        ).json()
+        assert [s["id"] for s in listed["items"]] == [schedule["id"]]
+        foreign = await client.delete(
+            f"/api/metrics/report-schedules/{schedule['id']}",
+            headers=headers(metrics_service, "admin", OTHER_ORG),
+        )
+        assert foreign.status_code == 404
+        deleted = await client.delete(
+            f"/api/metrics/report-schedules/{schedule['id']}", headers=headers(metrics_service, "admin")
+        )
+        assert deleted.status_code == 204
+    assert await metrics_service.scalar("SELECT count(*) FROM reports") == 1  # made reports stay
+
+
+async def tick(svc: MetricsService, slot: datetime) -> None:
+    event = build_event(
+        TICK_SUBJECT,
+        ScheduleTick(job=REPORTS_JOB, slot_start=slot, interval_s=HOURLY_S),
+        source="test",
+        event_id=tick_id(REPORTS_JOB, slot),
+    )
+    ack = await svc.js.publish(TICK_SUBJECT, event.to_bytes(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
+
+    async def handled() -> bool:
+        info = await svc.js.consumer_info("SCHEDULE", "metrics--schedule-v1-tick")
+        return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
+
+    await wait_for(handled)
+
+
+async def test_expired_reports_are_deleted_with_their_files(metrics_service: MetricsService) -> None:
+    report = await finished(metrics_service, (await request_report(metrics_service))["id"])
+    sessions = async_sessionmaker(metrics_service.engine)
+    async with sessions() as session, session.begin():
+        assert await delete_expired_reports(session, datetime.now(UTC), retention_days=1) == 0
+        later = datetime.now(UTC) + timedelta(days=2)
+        assert await delete_expired_reports(session, later, retention_days=1) == 1
+    assert await metrics_service.scalar("SELECT count(*) FROM report_files") == 0
+    assert (
+        await metrics_service.scalar(
+            "SELECT count(*) FROM reports WHERE id = :id", id=uuid.UUID(report["id"])
+        )
+        == 0
+    )
+
+
+async def test_a_report_given_up_publishes_report_failed(metrics_service: MetricsService) -> None:
+    await metrics_service.app.state.report_runner.stop()
+    queued = await request_report(metrics_service)
+    sessions = async_sessionmaker(metrics_service.engine)
+    async with sessions() as session, session.begin():
+        await report_gave_up(session, uuid.UUID(queued["id"]), "RuntimeError: boom")
+    [event] = await metrics_service.published("report.v1.failed")
+    assert event.data["report_id"] == queued["id"]
+    assert "boom" not in event.data["error"]  # internals stay in the logs
+    assert event.data["requested_by"] is not None
+    _ = Report  # the model under test
