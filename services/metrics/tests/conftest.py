@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched
+from adpilot_common.events.contracts.schedule import ScheduleTick
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
+from adpilot_common.scheduling import TICK_SUBJECT, tick_id
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_metrics.config import Settings
@@ -195,6 +197,26 @@ class MetricsService:
             found.append(EventEnvelope.from_bytes(msg.data))
             assert msg.seq is not None
             seq = msg.seq + 1
+
+    async def tick(self, job: str, slot: datetime) -> None:
+        """Publish ``job``'s schedule tick for ``slot`` (as the ticker would) and wait until it is handled."""
+        event = build_event(
+            TICK_SUBJECT,
+            ScheduleTick(job=job, slot_start=slot, interval_s=3600),
+            source="test",
+            event_id=tick_id(job, slot),
+        )
+        ack = await self.js.publish(
+            TICK_SUBJECT,
+            event.to_bytes(),
+            headers={"Nats-Msg-Id": f"{job}:{slot.isoformat()}:{uuid.uuid4()}"},
+        )
+
+        async def handled() -> bool:
+            info = await self.js.consumer_info("SCHEDULE", durable_name("metrics", TICK_SUBJECT))
+            return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
+
+        await wait_for(handled)
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

@@ -13,11 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.metrics import MetricRow
-from adpilot_common.events.contracts.schedule import ScheduleTick
-from adpilot_common.messaging.outbox import build_event
-from adpilot_common.scheduling import TICK_SUBJECT, tick_id
 from adpilot_metrics.budgets.evaluation import evaluate_all, evaluate_for_accounts
-from adpilot_metrics.schedule import ALERTS_JOB, HOURLY_S
+from adpilot_metrics.schedule import ALERTS_JOB
 
 from .conftest import MetricsService, fetched, row, wait_for
 
@@ -234,21 +231,7 @@ async def test_hourly_tick_evaluates_every_rule_once(metrics_service: MetricsSer
     _, rule_id = await budget_with_rule(metrics_service, period="daily", amount=10_000_000, pct=50)
 
     async def tick(slot: datetime) -> None:
-        event = build_event(
-            TICK_SUBJECT,
-            ScheduleTick(job=ALERTS_JOB, slot_start=slot, interval_s=HOURLY_S),
-            source="test",
-            event_id=tick_id(ALERTS_JOB, slot),
-        )
-        ack = await metrics_service.js.publish(
-            TICK_SUBJECT, event.to_bytes(), headers={"Nats-Msg-Id": f"{ALERTS_JOB}:{slot.isoformat()}"}
-        )
-
-        async def handled() -> bool:
-            info = await metrics_service.js.consumer_info("SCHEDULE", TICK_CONSUMER)
-            return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
-
-        await wait_for(handled)
+        await metrics_service.tick(ALERTS_JOB, slot)
 
     ten = datetime(2026, 10, 10, 10, tzinfo=UTC)
     await tick(ten)

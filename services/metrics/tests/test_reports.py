@@ -16,13 +16,10 @@ import openpyxl
 import pypdf
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from adpilot_common.events.contracts.schedule import ScheduleTick
-from adpilot_common.messaging.outbox import build_event
-from adpilot_common.scheduling import TICK_SUBJECT, tick_id
 from adpilot_metrics.models import Report, ReportSchedule
 from adpilot_metrics.reports.runner import report_gave_up
 from adpilot_metrics.reports.schedules import delete_expired_reports, latest_occurrence, period_of
-from adpilot_metrics.schedule import HOURLY_S, REPORTS_JOB
+from adpilot_metrics.schedule import REPORTS_JOB
 
 from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row, wait_for
 
@@ -330,7 +327,7 @@ async def test_scheduled_report_is_made_once_per_period_and_names_its_recipients
         2026, 9, 6, 7, tzinfo=UTC
     )  # the 06:00 occurrence of 6 September: the report covers the 5th
     for tick_slot in (slot, slot, slot + timedelta(hours=1)):  # a duplicate tick and a later one
-        await tick(metrics_service, tick_slot)
+        await metrics_service.tick(REPORTS_JOB, tick_slot)
     reports = await metrics_service.rows("SELECT id, date_from, date_to, period_key FROM reports")
     assert [(r["date_from"], r["date_to"], r["period_key"]) for r in reports] == [
         (date(2026, 9, 5), date(2026, 9, 5), "2026-09-05")
@@ -359,22 +356,6 @@ async def test_scheduled_report_is_made_once_per_period_and_names_its_recipients
         )
         assert deleted.status_code == 204
     assert await metrics_service.scalar("SELECT count(*) FROM reports") == 1  # made reports stay
-
-
-async def tick(svc: MetricsService, slot: datetime) -> None:
-    event = build_event(
-        TICK_SUBJECT,
-        ScheduleTick(job=REPORTS_JOB, slot_start=slot, interval_s=HOURLY_S),
-        source="test",
-        event_id=tick_id(REPORTS_JOB, slot),
-    )
-    ack = await svc.js.publish(TICK_SUBJECT, event.to_bytes(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
-
-    async def handled() -> bool:
-        info = await svc.js.consumer_info("SCHEDULE", "metrics--schedule-v1-tick")
-        return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
-
-    await wait_for(handled)
 
 
 async def test_expired_reports_are_deleted_with_their_files(metrics_service: MetricsService) -> None:

@@ -14,13 +14,16 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.scheduling import TICK_SUBJECT, ScheduledJob, Ticker
 from adpilot_metrics.budgets.evaluation import evaluate_all
 from adpilot_metrics.config import Settings
+from adpilot_metrics.ingestion.partitions import ensure_partitions_ahead
 from adpilot_metrics.reports.schedules import delete_expired_reports, queue_scheduled_reports
 
 log = get_logger(__name__)
 
 ALERTS_JOB = "metrics.alerts"
 REPORTS_JOB = "metrics.reports"
+PARTITIONS_JOB = "metrics.partitions"
 HOURLY_S = 3600
+DAILY_S = 86400
 
 TickWork = Callable[[AsyncSession, ScheduleTick], Awaitable[None]]
 
@@ -37,7 +40,10 @@ def tick_work(settings: Settings) -> dict[str, TickWork]:
         expired = await delete_expired_reports(session, tick.slot_start, settings.report_retention_days)
         log.info("scheduled reports", slot=tick.slot_start.isoformat(), queued=queued, expired=expired)
 
-    return {ALERTS_JOB: alerts, REPORTS_JOB: reports}
+    async def partitions(session: AsyncSession, tick: ScheduleTick) -> None:
+        await ensure_partitions_ahead(session, tick.slot_start.date())
+
+    return {ALERTS_JOB: alerts, REPORTS_JOB: reports, PARTITIONS_JOB: partitions}
 
 
 def install_schedule(runtime: ServiceRuntime, settings: Settings) -> None:
@@ -56,7 +62,11 @@ def install_schedule(runtime: ServiceRuntime, settings: Settings) -> None:
         nonlocal ticker
         ticker = Ticker(
             runtime.broker.connection.jetstream(),
-            [ScheduledJob(ALERTS_JOB, HOURLY_S), ScheduledJob(REPORTS_JOB, HOURLY_S)],
+            [
+                ScheduledJob(ALERTS_JOB, HOURLY_S),
+                ScheduledJob(REPORTS_JOB, HOURLY_S),
+                ScheduledJob(PARTITIONS_JOB, DAILY_S),  # next months' fact partitions, made ahead
+            ],
             source="metrics",
         )
         await ticker.start()

@@ -1,5 +1,6 @@
-"""Monthly fact partitions made ahead of time, so ingestion rarely has to create one (which locks the parent
-table until its transaction commits). Ingestion still creates any month a batch needs."""
+"""Monthly fact partitions made ahead of time (at start and by the daily ``metrics.partitions`` tick), so
+ingestion rarely has to create one (which locks the parent table until its transaction commits). Ingestion
+still creates any month a batch needs, and rows of a month with no partition would land in the default one."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ def month_start(day: date, months_later: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+async def ensure_partitions_ahead(session: AsyncSession, today: date) -> None:
+    """The current month and the next ``MONTHS_AHEAD`` exist (at start, and on the daily tick)."""
+    await FactRepository(session).ensure_partitions(month_start(today), month_start(today, MONTHS_AHEAD))
+
+
 async def create_partitions_ahead(sessions: async_sessionmaker[AsyncSession], today: date) -> None:
     async with sessions() as session, session.begin():
-        await FactRepository(session).ensure_partitions(month_start(today), month_start(today, MONTHS_AHEAD))
+        await ensure_partitions_ahead(session, today)
 
 
 def partitions_ahead_hook(sessions: async_sessionmaker[AsyncSession] | None) -> Callable[[], Awaitable[None]]:

@@ -26,7 +26,9 @@ STAGING_COLUMNS = (
     "conversion_value_micros",
 )
 
-# Per session, dropped at commit; IF NOT EXISTS + TRUNCATE because one transaction may apply several events.
+# Per transaction, dropped at commit; IF NOT EXISTS + TRUNCATE because one transaction may apply several events
+# (TRUNCATE, not DELETE, so later events never scan the dead rows of earlier ones). Keeping one per connection
+# instead measured no faster, and a table created in a rolled-back transaction would be gone.
 CREATE_STAGING = text(
     """
     CREATE TEMP TABLE IF NOT EXISTS metric_facts_staging (
@@ -149,17 +151,8 @@ MERGE = text(
 )
 
 
-@dataclass(frozen=True)
-class StagedRow:
-    campaign_id: str
-    ad_group_id: str
-    ad_id: str
-    day: date
-    impressions: int
-    clicks: int
-    spend_micros: int
-    conversions: Decimal
-    conversion_value_micros: int
+# A row in STAGING_COLUMNS order but ``ord`` (added by stage()): plain tuples, no per-row objects on the hot path.
+StagedRow = tuple[str, str, str, date, int, int, int, Decimal, int]
 
 
 @dataclass(frozen=True)
@@ -199,23 +192,7 @@ class FactRepository:
         raw = await (await self.session.connection()).get_raw_connection()
         driver: Any = raw.driver_connection  # asyncpg.Connection (asyncpg ships no type hints)
         await driver.copy_records_to_table(
-            STAGING_TABLE,
-            records=[
-                (
-                    i,
-                    r.campaign_id,
-                    r.ad_group_id,
-                    r.ad_id,
-                    r.day,
-                    r.impressions,
-                    r.clicks,
-                    r.spend_micros,
-                    r.conversions,
-                    r.conversion_value_micros,
-                )
-                for i, r in enumerate(rows)
-            ],
-            columns=STAGING_COLUMNS,
+            STAGING_TABLE, records=[(i, *r) for i, r in enumerate(rows)], columns=STAGING_COLUMNS
         )
 
     async def merge(self, key: BatchKey) -> int:

@@ -29,23 +29,22 @@ async def ingest_batch(
     repo = FactRepository(session)
     await repo.lock_account(org_id, batch.account_id)
     await repo.ensure_partitions(key.date_from, key.date_to)
-    await repo.stage(
-        [
-            StagedRow(
-                campaign_id=r.campaign_id,
-                # '' rather than NULL: campaign-level rows must collide on the unique key.
-                ad_group_id=r.ad_group_id or "",
-                ad_id=r.ad_id or "",
-                day=r.day,
-                impressions=r.impressions,
-                clicks=r.clicks,
-                spend_micros=r.spend_micros,
-                conversions=r.conversions,
-                conversion_value_micros=r.conversion_value_micros,
-            )
-            for r in batch.rows
-        ]
-    )
+    rows: list[StagedRow] = [
+        (
+            r.campaign_id,
+            # '' rather than NULL: campaign-level rows must collide on the unique key.
+            r.ad_group_id or "",
+            r.ad_id or "",
+            r.day,
+            r.impressions,
+            r.clicks,
+            r.spend_micros,
+            r.conversions,
+            r.conversion_value_micros,
+        )
+        for r in batch.rows
+    ]
+    await repo.stage(rows)
     merged = await repo.merge(key)
     return MetricsUpdated(
         account_id=batch.account_id,
