@@ -33,7 +33,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 NODE_STAMP := web/node_modules/.package-lock.json
 SERVICE_SRCS := $(wildcard services/*/src)
 
-.PHONY: help install python-deps web-deps check-node web run test test-python test-web test-browser lint bench clean distclean
+.PHONY: help install python-deps web-deps check-node pango web run test test-python test-web test-browser lint bench clean distclean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,7 +71,18 @@ run: install web ## run the whole stack on 127.0.0.1 (gateway: http://127.0.0.1:
 
 test: test-python test-web ## all Python tests but the browser ones, then the web unit tests and type check
 
-test-python: install web # the launcher tests need web/dist
+# WeasyPrint (PDF reports) loads Pango at run time: install it (as root on Debian/Ubuntu) or say how.
+PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pango:
+	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Pango for PDF reports: $(PANGO_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PANGO_PACKAGES) >/dev/null; \
+	else \
+		echo "error: PDF reports need Pango: install $(PANGO_PACKAGES) (Debian/Ubuntu) or pango (macOS: brew install pango)" >&2; exit 1; \
+	fi
+
+test-python: install web pango # the launcher tests need web/dist
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 test-web: web-deps

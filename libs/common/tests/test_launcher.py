@@ -109,7 +109,7 @@ def check_service_endpoints(launcher: LauncherProcess) -> None:
         for name, service in by_name.items():
             assert service["status"] == "ready", (name, service)
             # Services that verify access tokens are ready only once auth's signing keys are loaded.
-            verifies_tokens = name in {"auth", "connectors", "metrics"}
+            verifies_tokens = name in {"auth", "connectors", "ai-copy", "metrics"}
             expected = {"database": "ok", "nats": "ok"} | ({"auth_keys": "ok"} if verifies_tokens else {})
             assert service["checks"] == expected, (name, service)
 

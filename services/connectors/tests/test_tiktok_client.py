@@ -815,6 +815,7 @@ async def test_token_and_secret_never_reach_exceptions_or_logs(
     make_client: MakeClient, fake: FakeTikTok, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # litellm (imported by ai-copy's tests) quiets httpx
     raised: list[BaseException] = []
 
     async def expect(kind: type[BaseException], call: Any) -> None:

@@ -23,6 +23,7 @@ from adpilot_connectors.schedule import SYNC_JOB, TOKEN_CHECK_JOB, scheduled_job
 from adpilot_connectors.sync.endpoints import router as sync_router
 from adpilot_connectors.sync.runner import sync_give_up_hook, sync_job_handler
 from adpilot_connectors.sync.scheduling import enqueue_scheduled_syncs
+from adpilot_connectors.writes.approved_copy import approved_copy_handler
 from adpilot_connectors.writes.endpoints import router as writes_router
 from adpilot_connectors.writes.runner import write_job_gave_up, write_job_handler
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         lease_s=settings.job_lease_s,
         on_give_up=write_job_gave_up,
     )
+    runtime.consume("copy.v1.approved", approved_copy_handler(connectors))  # publish approved ads, paused
     runtime.consume(
         "schedule.v1.tick",
         tick_handler(connectors, {SYNC_JOB: enqueue_scheduled_syncs, TOKEN_CHECK_JOB: check_tokens}),

@@ -1,14 +1,15 @@
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
+from adpilot_common.security.settings import TokenVerificationSettings
 from adpilot_common.settings import DEV_SECRET_MARKER, BaseServiceSettings, service_config
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
-class Settings(BaseServiceSettings):
+class Settings(BaseServiceSettings, TokenVerificationSettings):
     """Environment variables are prefixed GATEWAY_ (e.g. GATEWAY_AUTH_URL)."""
 
     model_config = service_config("GATEWAY_")
@@ -23,6 +24,10 @@ class Settings(BaseServiceSettings):
     upstream_timeout_s: float = 30.0
     spa_dir: Path = REPO_ROOT / "web" / "dist"
     session_secret: SecretStr = SecretStr(f"{DEV_SECRET_MARKER}-gateway-session-secret")
+    # Origins the SPA is served from: the only ones allowed to open the live-events WebSocket.
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]
+    )
 
     def upstreams(self) -> dict[str, str]:
         """Route prefix (``/api/<name>``) → base URL of the service behind it."""

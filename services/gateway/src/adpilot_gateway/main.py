@@ -1,28 +1,48 @@
+"""The gateway: one front door for the SPA, the API of every service and the browsers' live events."""
+
+from __future__ import annotations
+
 import httpx
 from fastapi import FastAPI
 
 from adpilot_common.app import create_service_app
 from adpilot_common.runtime import ServiceRuntime
+from adpilot_common.security.dependencies import install_auth
+from adpilot_common.security.tokens import JwksCache
 from adpilot_gateway.config import Settings
+from adpilot_gateway.live.endpoint import build_live_router
+from adpilot_gateway.live.feed import LiveFeed
+from adpilot_gateway.live.hub import Hub
 from adpilot_gateway.proxy import build_proxy_router
 from adpilot_gateway.spa import build_spa_router
 from adpilot_gateway.status import build_status_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = None) -> FastAPI:
+    """``jwks`` replaces the auth service's JWKS URL (tests sign their own tokens)."""
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_database=False)
     client = httpx.AsyncClient(timeout=settings.upstream_timeout_s)
-
     runtime.on_stop(client.aclose)
     upstreams = settings.upstreams()
+    hub = Hub()
+    feed = LiveFeed(hub)
     app = create_service_app(
         runtime,
         title="AdPilot gateway",
         routers=[
             build_status_router(client, upstreams),
             build_proxy_router(client, upstreams),
-            build_spa_router(settings.spa_dir),  # last: catch-all
         ],
     )
+    guard = install_auth(app, jwks=jwks)
+    app.include_router(build_live_router(hub, guard, settings.allowed_origins))
+    app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all
+
+    async def start_feed() -> None:
+        await feed.start(runtime.broker.connection)
+
+    runtime.on_start(start_feed)
+    runtime.on_stop(feed.stop)
+    app.state.hub = hub
     return app

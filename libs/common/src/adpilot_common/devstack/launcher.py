@@ -507,17 +507,18 @@ class Stack:
                 key = backend.name.upper().replace("-", "_")
                 env[f"GATEWAY_{key}_URL"] = f"http://{HOST}:{self.config.ports[backend.name]}"
             env["GATEWAY_SPA_DIR"] = str(self.config.spa_dir)
+        gateway_port = self.config.ports[GATEWAY.name]
+        gateway_origins = json.dumps([f"http://{HOST}:{gateway_port}", f"http://localhost:{gateway_port}"])
         if spec.name == "auth":
             # The CSRF Origin check of refresh/logout must accept the gateway's real origin on any port.
-            gateway_port = self.config.ports[GATEWAY.name]
-            env["AUTH_ALLOWED_ORIGINS"] = json.dumps(
-                [f"http://{HOST}:{gateway_port}", f"http://localhost:{gateway_port}"]
-            )
-        elif spec is not GATEWAY:
-            # Services verify access tokens against auth's keys, wherever auth listens.
+            env["AUTH_ALLOWED_ORIGINS"] = gateway_origins
+        else:
+            # Services (and the gateway's live events) verify access tokens against auth's keys.
             env[f"{p}AUTH_JWKS_URL"] = (
                 f"http://{HOST}:{self.config.ports['auth']}/api/auth/.well-known/jwks.json"
             )
+        if spec is GATEWAY:
+            env["GATEWAY_ALLOWED_ORIGINS"] = gateway_origins  # who may open the live-events WebSocket
         if spec.name == "connectors":
             # OAuth redirect URIs and the post-link redirect point at the gateway's public origin.
             env["CONNECTORS_PUBLIC_BASE_URL"] = f"http://{HOST}:{self.config.ports[GATEWAY.name]}"

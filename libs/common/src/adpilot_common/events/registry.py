@@ -10,6 +10,7 @@ from adpilot_common.events.contracts.audit import AuditRequested
 from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresholdCrossed
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
+from adpilot_common.events.contracts.copy import CopyApproved, CopyFailed, CopyGenerated
 from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
 from adpilot_common.events.contracts.report import ReportFailed, ReportReady
 from adpilot_common.events.contracts.schedule import ScheduleTick
@@ -128,6 +129,24 @@ CONTRACTS: dict[str, EventContract] = {
             BudgetThresholdCrossed,
             "metrics",
             "Spend of a budget's period reached an alert rule's percentage (once per rule and period).",
+        ),
+        EventContract(
+            "copy.v1.generated",
+            CopyGenerated,
+            "ai-copy",
+            "Ad copy variants were generated for a request (sync, async or bulk).",
+        ),
+        EventContract(
+            "copy.v1.failed",
+            CopyFailed,
+            "ai-copy",
+            "A copy generation request ended without copy (invalid output, providers down, budget).",
+        ),
+        EventContract(
+            "copy.v1.approved",
+            CopyApproved,
+            "ai-copy",
+            "A person approved a copy variant; connectors may create the ad from it, paused.",
         ),
         EventContract(
             "alert.v1.triggered",

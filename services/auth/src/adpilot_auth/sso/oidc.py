@@ -25,6 +25,9 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from adpilot_auth.sso.config import SsoSettings
+from adpilot_common.oauth_http import HTTP_ERRORS, status_code
+
+TOKEN_REQUEST_ERRORS: tuple[type[Exception], ...] = (*HTTP_ERRORS, ValueError)
 
 with warnings.catch_warnings():
     # authlib >= 1.7 prefers the httpx2 package and warns once, at import, when it falls back to httpx
@@ -165,12 +168,12 @@ class OidcClient:
                 )
         except OAuthError as exc:
             raise CodeExchangeRefused(str(exc.error)) from None
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code >= 500:
-                raise ProviderUnavailable(f"token endpoint answered {exc.response.status_code}") from None
-            raise CodeExchangeRefused(f"token endpoint answered {exc.response.status_code}") from None
-        except (httpx.HTTPError, ValueError) as exc:
-            raise ProviderUnavailable(f"token endpoint failed: {type(exc).__name__}") from None
+        except TOKEN_REQUEST_ERRORS as exc:  # authlib's client runs on httpx2 or httpx
+            status = status_code(exc)
+            if status is not None and status < 500:
+                raise CodeExchangeRefused(f"token endpoint answered {status}") from None
+            detail = f"answered {status}" if status is not None else f"failed: {type(exc).__name__}"
+            raise ProviderUnavailable(f"token endpoint {detail}") from None
         if not isinstance(token.get("id_token"), str):
             raise InvalidIdToken("the token response carries no id_token")
         return dict(token)

@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import authlib.deprecate  # noqa: F401 - registers authlib's own "always" filter now, so the one below takes precedence
-import httpx
 
 from adpilot_common.logging import get_logger
+from adpilot_common.oauth_http import HTTP_ERRORS, status_code
 from adpilot_connectors.config import Settings
 from adpilot_connectors.platforms import tiktok
 from adpilot_connectors.platforms.base import Credentials, Platform, PlatformError, ReconnectRequired
@@ -215,12 +215,13 @@ def _meta_error(exc: Exception, what: str) -> Exception:
 
 
 def _transport_error(exc: Exception, what: str) -> Exception:
-    if isinstance(exc, httpx.HTTPStatusError):
-        return OAuthUnavailable(f"{what}: HTTP {exc.response.status_code}")
+    code = status_code(exc)
+    if code is not None:
+        return OAuthUnavailable(f"{what}: HTTP {code}")
     return OAuthUnavailable(f"{what}: {type(exc).__name__}")
 
 
-_EXCHANGE_ERRORS = (OAuthError, httpx.HTTPError, ValueError, KeyError, TypeError)
+_EXCHANGE_ERRORS = (OAuthError, *HTTP_ERRORS, ValueError, KeyError, TypeError)
 
 
 async def exchange_code(

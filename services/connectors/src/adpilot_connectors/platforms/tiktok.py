@@ -46,7 +46,6 @@ import asyncio
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +55,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from adpilot_common.text_width import display_width
 from adpilot_connectors.platforms.base import (
     Ad,
     AdAccount,
@@ -294,11 +294,6 @@ def _entity_status(item: Mapping[str, Any]) -> Status:
     return Status.PAUSED
 
 
-def _display_width(text: str) -> int:
-    """TikTok counts a CJK (wide/full-width) character as two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _has_emoji(text: str) -> bool:
     """Pictographs, symbols & dingbats and the emoji variation selector (not ™ or ©)."""
     return any(
@@ -310,7 +305,7 @@ def _name_problems(what: str, name: str) -> list[str]:
     if not name.strip():
         return [f"{what} is empty"]
     problems = []
-    if _display_width(name) > NAME_MAX:
+    if display_width(name) > NAME_MAX:
         problems.append(f"{what} is longer than {NAME_MAX} characters")
     if _has_emoji(name):
         problems.append(f"{what} contains emoji, which TikTok refuses")
@@ -397,7 +392,7 @@ def ad_text_of(item: NewAd) -> str:
 def ad_copy_problems(item: NewAd) -> list[str]:
     """What TikTok refuses in an ad's copy (also checked when a bulk write is submitted)."""
     problems = _name_problems("ad name", item.name)
-    width = _display_width(ad_text_of(item))
+    width = display_width(ad_text_of(item))
     if not AD_TEXT_MIN <= width <= AD_TEXT_MAX:
         problems.append(
             f"ad text must be {AD_TEXT_MIN}-{AD_TEXT_MAX} characters (CJK count twice), got {width}"

@@ -86,3 +86,19 @@ def item_written(
         ),
         event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"adpilot:write-job-item:{item_id}"),
     )
+
+
+def copy_publish_refused(
+    *, org_id: uuid.UUID, approved_by: uuid.UUID, copy_id: uuid.UUID, account_id: uuid.UUID, reason: str
+) -> EventEnvelope:
+    """Approved copy could not become a write job (wrong platform, invalid for it, account gone...)."""
+    return _event(
+        org_id,
+        AuditRequested(
+            action="ads.copy_publish_refused",
+            actor_user_id=approved_by,
+            resource_type="copy",
+            resource_id=str(copy_id),
+            changes={"account_id": str(account_id), "reason": reason[:500]},
+        ),
+    )

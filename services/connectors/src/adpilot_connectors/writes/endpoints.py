@@ -25,8 +25,10 @@ JobStatusFilter = Literal["queued", "running", "succeeded", "partially_failed", 
 
 
 def _who(request: Request, caller: Member) -> RequestInfo:
+    assert caller.org_id is not None  # require_role guarantees an org
     return RequestInfo(
-        caller=caller,
+        org_id=caller.org_id,
+        user_id=caller.user_id,
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.messaging.outbox import add_to_outbox
 from adpilot_common.problems import Problem
-from adpilot_common.security.tokens import AccessClaims
 from adpilot_connectors.accounts.repository import account_in_org
 from adpilot_connectors.context import Connectors
 from adpilot_connectors.models import (
@@ -48,16 +47,12 @@ RETRYABLE = frozenset(
 
 @dataclass(frozen=True)
 class RequestInfo:
-    """Who asked, from where (for the audit log)."""
+    """Who asked, from where (for the audit log): a signed-in caller, or the approver of an event's copy."""
 
-    caller: AccessClaims
-    ip: str | None
-    user_agent: str | None
-
-    @property
-    def org_id(self) -> uuid.UUID:
-        assert self.caller.org_id is not None  # require_role guarantees an org
-        return self.caller.org_id
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    ip: str | None = None
+    user_agent: str | None = None
 
 
 async def create_job(
@@ -90,7 +85,7 @@ async def create_job(
     job = WriteJob(
         org_id=who.org_id,
         account_id=account.id,
-        created_by=who.caller.user_id,
+        created_by=who.user_id,
         validate_only=body.validate_only,
         total=len(operations),
         status=JobStatus.QUEUED.value,
@@ -105,7 +100,7 @@ async def create_job(
         audit.job_requested(
             action="connector.write_job_created",
             org_id=who.org_id,
-            user_id=who.caller.user_id,
+            user_id=who.user_id,
             job_id=job.id,
             account_id=account.id,
             platform=platform.value,
@@ -149,7 +144,7 @@ async def retry_job(session: AsyncSession, who: RequestInfo, job_id: uuid.UUID) 
         audit.job_requested(
             action="connector.write_job_retried",
             org_id=who.org_id,
-            user_id=who.caller.user_id,
+            user_id=who.user_id,
             job_id=job.id,
             account_id=job.account_id,
             platform=platform,

@@ -31,7 +31,6 @@ import asyncio
 import importlib
 import logging
 import re
-import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
@@ -48,6 +47,7 @@ from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.oauth2.credentials import Credentials as OAuthCredentials
 from google.protobuf import field_mask_pb2
 
+from adpilot_common.text_width import display_width
 from adpilot_connectors.platforms.base import (
     Ad,
     AdAccount,
@@ -154,11 +154,6 @@ def to_micros(value: Any) -> int:
     return int((Decimal(repr(float(value))) * MICROS).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
-def _width(text: str) -> int:
-    """Google counts wide (CJK) characters twice against the RSA limits."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _name_problems(what: str, name: str) -> list[str]:
     if not name.strip():
         return [f"{what} is empty"]
@@ -210,17 +205,17 @@ def rsa_copy_problems(item: NewAd) -> list[str]:
     for n, text in enumerate(item.headlines, 1):
         if not text.strip():
             problems.append(f"headline {n} is empty")
-        elif _width(text) > HEADLINE_LEN:
+        elif display_width(text) > HEADLINE_LEN:
             problems.append(f"headline {n} is longer than {HEADLINE_LEN} characters")
     for n, text in enumerate(item.descriptions, 1):
         if not text.strip():
             problems.append(f"description {n} is empty")
-        elif _width(text) > DESCRIPTION_LEN:
+        elif display_width(text) > DESCRIPTION_LEN:
             problems.append(f"description {n} is longer than {DESCRIPTION_LEN} characters")
     if len(set(item.headlines)) != len(item.headlines):
         problems.append("headlines must be distinct")
     for label, path in (("path1", item.path1), ("path2", item.path2)):
-        if path is not None and _width(path) > PATH_LEN:
+        if path is not None and display_width(path) > PATH_LEN:
             problems.append(f"{label} is longer than {PATH_LEN} characters")
     if item.path2 and not item.path1:
         problems.append("path2 needs path1")

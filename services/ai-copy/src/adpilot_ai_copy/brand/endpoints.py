@@ -1,0 +1,43 @@
+"""Brand voice: read by any member of the org, set by admins. Always the caller's own org."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot_ai_copy.brand import repository
+from adpilot_ai_copy.brand.schemas import BrandVoiceIn, BrandVoiceOut
+from adpilot_ai_copy.context import Admin, Ctx, Viewer
+from adpilot_ai_copy.models import BrandVoice
+from adpilot_common.dependencies import db_session
+
+router = APIRouter(prefix="/api/ai-copy/brand-voice", tags=["brand voice"])
+Db = Annotated[AsyncSession, Depends(db_session)]
+
+
+def _out(row: BrandVoice | None, defaults: list[str]) -> BrandVoiceOut:
+    return BrandVoiceOut(
+        voice=row.voice if row else "",
+        guidelines=row.guidelines if row else "",
+        banned_terms=row.banned_terms if row else [],
+        default_banned_terms=defaults,
+        version=row.version if row else 0,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+@router.get("", summary="The org's brand voice, guidelines and banned terms")
+async def get_brand_voice(caller: Viewer, ctx: Ctx, session: Db) -> BrandVoiceOut:
+    assert caller.org_id is not None  # require_role refuses callers without an org
+    return _out(await repository.get(session, caller.org_id), ctx.settings.default_banned_terms)
+
+
+@router.put("", summary="Set the org's brand voice (admin)")
+async def put_brand_voice(body: BrandVoiceIn, caller: Admin, ctx: Ctx, session: Db) -> BrandVoiceOut:
+    assert caller.org_id is not None
+    row = await repository.save(
+        session, caller.org_id, body.voice.strip(), body.guidelines.strip(), body.banned_terms, caller.user_id
+    )
+    return _out(row, ctx.settings.default_banned_terms)

@@ -1,0 +1,136 @@
+"""``copy.v1.approved`` from ai-copy becomes a write job creating the ad, paused, in the named ad group of the
+sandbox; copy for another platform, copy without a target and a redelivered approval are handled (real
+nats-server, PostgreSQL and the write-job runner)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+
+from adpilot_common.events.contracts.copy import CopyApproved
+from adpilot_common.messaging.outbox import build_event
+
+from .conftest import ConnectorsApp, Tenant
+from .write_support import (
+    DESCRIPTIONS,
+    HEADLINES,
+    audit_count,
+    campaign_and_group,
+    finished,
+    link_sandbox,
+    submit,
+    wait_for,
+)
+
+CONSUMER = "connectors--copy-v1-approved"
+
+
+def approval(tenant: Tenant, **fields: Any) -> CopyApproved:
+    values: dict[str, Any] = {
+        "copy_id": uuid.uuid4(),
+        "generation_id": uuid.uuid4(),
+        "platform": "google",
+        "approved_by": tenant.user_id,
+        "final_url": "https://shop.example/trail",
+        "name": "Trail shoes RSA",
+        "headlines": HEADLINES,
+        "descriptions": DESCRIPTIONS,
+        "path1": "trail",
+        "fields": {"headlines": HEADLINES, "descriptions": DESCRIPTIONS},
+        "provider": "offline",
+        "offline": True,
+    }
+    values.update(fields)
+    return CopyApproved(**values)
+
+
+async def publish(
+    nats_client: NatsClient, tenant: Tenant, approved: CopyApproved, event_id: uuid.UUID | None = None
+) -> None:
+    """Publish as ai-copy's relay would, and wait until the connectors' consumer has handled it."""
+    js = nats_client.jetstream()
+    event = build_event(
+        "copy.v1.approved", approved, source="ai-copy", org_id=tenant.org_id, event_id=event_id
+    )
+    ack = await js.publish("copy.v1.approved", event.to_bytes(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
+
+    async def handled() -> bool:
+        info = await js.consumer_info("AI_COPY", CONSUMER)
+        return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
+
+    await wait_for(handled)
+
+
+async def ad_group_of(app: ConnectorsApp, tenant: Tenant, account_id: uuid.UUID) -> str:
+    job = await submit(app, tenant, account_id, campaign_and_group())
+    done = await finished(app, tenant, job["id"])
+    assert done["status"] == "succeeded", done
+    return str(done["items"][1]["external_id"])
+
+
+async def test_approved_copy_is_published_paused_once(
+    connectors_app: ConnectorsApp, nats_client: NatsClient
+) -> None:
+    tenant = connectors_app.tenant("member")
+    linked = await link_sandbox(connectors_app, tenant)
+    group = await ad_group_of(connectors_app, tenant, linked.account_id)
+    approved = approval(tenant, account_id=linked.account_id, ad_group_id=group)
+    event_id = uuid.uuid4()
+    await publish(nats_client, tenant, approved, event_id)
+    await publish(nats_client, tenant, approved, event_id)  # redelivered: still one job
+
+    jobs = await connectors_app.rows(
+        "SELECT id, created_by, total FROM write_jobs WHERE account_id = :a ORDER BY queued_at",
+        a=linked.account_id,
+    )
+    assert len(jobs) == 2  # the campaign + ad group job, then the approved ad
+    assert jobs[1]["created_by"] == tenant.user_id and jobs[1]["total"] == 1
+    job = await finished(connectors_app, tenant, str(jobs[1]["id"]))
+    assert job["status"] == "succeeded", job
+    [item] = job["items"]
+    assert item["operation"]["op"] == "create_ad" and item["operation"]["status"] == "PAUSED"
+    ads = [a for a in await linked.sandbox.list_ads(linked.external_id) if a.ad_group_id == group]
+    assert [(a.name, a.status.value) for a in ads] == [("Trail shoes RSA", "PAUSED")]
+
+
+async def test_copy_for_another_platform_or_invalid_copy_is_refused_in_the_audit_log(
+    connectors_app: ConnectorsApp, nats_client: NatsClient
+) -> None:
+    tenant = connectors_app.tenant("member")
+    linked = await link_sandbox(connectors_app, tenant)
+    meta = approval(
+        tenant,
+        platform="meta",
+        account_id=linked.account_id,
+        ad_group_id="1",
+        headlines=["Hi"],
+        descriptions=["a", "b"],
+    )
+    too_few = approval(tenant, account_id=linked.account_id, ad_group_id="1", headlines=["Only one"])
+    await publish(nats_client, tenant, meta)
+    await publish(nats_client, tenant, too_few)
+    refused = [e["data"] for e in await audit_count(nats_client, tenant.org_id, 2)]
+    assert [(r["action"], r["resource_id"]) for r in refused] == [
+        ("ads.copy_publish_refused", str(meta.copy_id)),
+        ("ads.copy_publish_refused", str(too_few.copy_id)),
+    ]
+    assert "cannot be published to a sandbox account" in refused[0]["changes"]["reason"]
+    assert "headline" in refused[1]["changes"]["reason"].lower()
+    assert refused[0]["actor_user_id"] == str(tenant.user_id)
+    assert await connectors_app.scalar("SELECT count(*) FROM write_jobs") == 0
+
+
+async def test_copy_without_a_target_or_for_an_unknown_account_writes_nothing(
+    connectors_app: ConnectorsApp, nats_client: NatsClient
+) -> None:
+    tenant = connectors_app.tenant("member")
+    await link_sandbox(connectors_app, tenant)
+    await publish(nats_client, tenant, approval(tenant))  # approved for later: no account, no ad group
+    stranger = approval(tenant, account_id=uuid.uuid4(), ad_group_id="1")
+    await publish(nats_client, tenant, stranger)
+    [refusal] = [e["data"] for e in await audit_count(nats_client, tenant.org_id, 1)]
+    assert refusal["resource_id"] == str(stranger.copy_id)
+    assert "No such ad account" in refusal["changes"]["reason"]
+    assert await connectors_app.scalar("SELECT count(*) FROM write_jobs") == 0
