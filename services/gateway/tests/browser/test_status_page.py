@@ -29,7 +29,7 @@ def expect_all_ready(page: Page) -> None:
         # Token-verifying services also report auth's signing keys.
         checks = (
             ["database", "nats", "auth_keys"]
-            if name in {"auth", "connectors", "metrics"}
+            if name in {"auth", "connectors", "ai-copy", "metrics"}
             else ["database", "nats"]
         )
         expect(row.locator(".check-ok .check-name")).to_have_text(checks)
