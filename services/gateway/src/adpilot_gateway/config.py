@@ -22,6 +22,8 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
     metrics_url: str = "http://127.0.0.1:8004"
     notify_url: str = "http://127.0.0.1:8005"
     upstream_timeout_s: float = 30.0
+    upstream_connect_timeout_s: float = 2.0  # a service that is down answers 503 quickly, never a hang
+    upstream_max_connections: int = 200
     spa_dir: Path = REPO_ROOT / "web" / "dist"
     session_secret: SecretStr = SecretStr(f"{DEV_SECRET_MARKER}-gateway-session-secret")
     # Origins the SPA is served from: the only ones allowed to open the live-events WebSocket.

@@ -10,6 +10,7 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.security.dependencies import install_auth
 from adpilot_common.security.tokens import JwksCache
 from adpilot_gateway.config import Settings
+from adpilot_gateway.headers import SecurityHeaders
 from adpilot_gateway.live.endpoint import build_live_router
 from adpilot_gateway.live.feed import LiveFeed
 from adpilot_gateway.live.hub import Hub
@@ -22,7 +23,10 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     """``jwks`` replaces the auth service's JWKS URL (tests sign their own tokens)."""
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_database=False)
-    client = httpx.AsyncClient(timeout=settings.upstream_timeout_s)
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
+        limits=httpx.Limits(max_connections=settings.upstream_max_connections, max_keepalive_connections=100),
+    )
     runtime.on_stop(client.aclose)
     upstreams = settings.upstreams()
     hub = Hub()
@@ -35,6 +39,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
             build_proxy_router(client, upstreams),
         ],
     )
+    app.add_middleware(SecurityHeaders)
     guard = install_auth(app, jwks=jwks)
     app.include_router(build_live_router(hub, guard, settings.allowed_origins))
     app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all

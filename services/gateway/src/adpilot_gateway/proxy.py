@@ -26,6 +26,20 @@ HOP_BY_HOP = frozenset(
 )
 
 
+# Safe to send twice: a GET whose connection failed before an answer is retried once (a POST never is).
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _send(client: httpx.AsyncClient, upstream: httpx.Request, *, idempotent: bool) -> httpx.Response:
+    try:
+        return await client.send(upstream, stream=True)
+    except (httpx.ConnectError, httpx.RemoteProtocolError):
+        if not idempotent:
+            raise
+        # A pooled keep-alive connection the service closed, or a replica restarting: one more try.
+        return await client.send(upstream, stream=True)
+
+
 def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> APIRouter:
     router = APIRouter()
 
@@ -49,11 +63,17 @@ def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> 
             content=request.stream(),
         )
         try:
-            response = await client.send(upstream, stream=True)
+            response = await _send(client, upstream, idempotent=request.method in IDEMPOTENT)
         except httpx.TimeoutException:
             raise Problem(504, detail=f"The {service} service did not answer in time.") from None
+        except httpx.ConnectError:
+            raise Problem(
+                503,
+                detail=f"The {service} service is not running; try again shortly.",
+                headers={"Retry-After": "5"},
+            ) from None
         except httpx.TransportError:
-            raise Problem(502, detail=f"The {service} service is unreachable.") from None
+            raise Problem(502, detail=f"The {service} service broke off the answer.") from None
         proxied = StreamingResponse(
             response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
         )
