@@ -99,12 +99,13 @@ lint: python-deps ## ruff (lint + format check) and mypy (strict on libs/common/
 	$(VENV)/bin/mypy --strict libs/common/src
 	$(VENV)/bin/mypy $(SERVICE_SRCS)
 
-bench: python-deps ## benchmarks: delivery (bench/run.py, options via ARGS=...), auth, sandbox sync, metrics ingestion
+bench: python-deps ## benchmarks: delivery (bench/run.py, options via ARGS=...), auth, sandbox sync, metrics ingestion and queries, gateway
 	$(PY) bench/run.py $(ARGS)
 	$(PY) bench/auth.py
 	$(PY) bench/sandbox_sync.py
 	$(PY) bench/ingest.py
 	$(PY) bench/dashboard_query.py
+	$(PY) bench/gateway.py
 
 clean: ## remove build output and caches (keeps .venv, node_modules and the dev data in .data)
 	rm -rf web/dist .pytest_cache .mypy_cache .ruff_cache

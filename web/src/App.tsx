@@ -13,9 +13,11 @@ import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
 import { AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
 import { CampaignsPage } from './pages/CampaignsPage';
+import { CopyStudioPage } from './pages/CopyStudioPage';
 import { MembersPage } from './pages/MembersPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OrgsPage } from './pages/OrgsPage';
+import { ReportsPage } from './pages/ReportsPage';
 import { SecurityPage } from './pages/SecurityPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { StatusPage } from './pages/StatusPage';
@@ -44,6 +46,8 @@ export function AppRoutes() {
           <Route path="audit" element={<AuditPage />} />
           <Route path="accounts" element={<AccountsPage />} />
           <Route path="campaigns" element={<CampaignsPage />} />
+          <Route path="reports" element={<ReportsPage />} />
+          <Route path="copy" element={<CopyStudioPage />} />
           <Route path="invitations/accept" element={<AcceptInvitationPage />} />
         </Route>
 

@@ -4,6 +4,7 @@ import { isAdmin } from '../api/auth';
 import { useActiveOrg, useMe } from '../api/queries';
 import { authSession } from '../auth/session';
 import { useAuth } from '../auth/useAuth';
+import { LiveIndicator } from '../live/LiveIndicator';
 import { OrgSwitcher } from './OrgSwitcher';
 
 interface NavItem {
@@ -20,6 +21,8 @@ const NAV_ITEMS: NavItem[] = [
   { to: '/status', label: 'Status', aliases: ['/'] },
   { to: '/accounts', label: 'Ad accounts', auth: 'user' },
   { to: '/campaigns', label: 'Campaigns', auth: 'user' },
+  { to: '/copy', label: 'AI copy', auth: 'user' },
+  { to: '/reports', label: 'Reports', auth: 'user' },
   { to: '/account', label: 'Security', auth: 'user' },
   { to: '/sessions', label: 'Sessions', auth: 'user' },
   { to: '/orgs', label: 'Organisations', auth: 'user' },
@@ -97,6 +100,7 @@ export function Layout() {
         <div className="header-end">
           {status === 'authenticated' ? (
             <>
+              <LiveIndicator />
               <OrgSwitcher />
               <UserMenu />
             </>

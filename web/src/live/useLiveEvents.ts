@@ -1,13 +1,16 @@
 /** Keeps one live-events socket open while signed in to an org, and refetches what an event changed. */
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { aiCopyKeys } from '../api/aiCopy';
 import { connectorKeys } from '../api/connectors';
+import { metricsKeys } from '../api/metrics';
 import { authSession } from '../auth/session';
 import { LiveConnection, liveUrl, type LiveEvent, type LiveStatus } from './liveConnection';
 
 /** The query-key prefixes an event makes stale (prefix match: every query under them refetches). */
 export function staleKeys(event: LiveEvent, orgId: string): readonly (readonly unknown[])[] {
   const connectors = connectorKeys(orgId);
+  const metrics = metricsKeys(orgId);
   const [aggregate] = event.type.split('.');
   switch (aggregate) {
     case 'campaign':
@@ -18,9 +21,9 @@ export function staleKeys(event: LiveEvent, orgId: string): readonly (readonly u
     case 'budget':
     case 'alert':
     case 'report':
-      return [['metrics', orgId]];
+      return [metrics.all];
     case 'copy':
-      return [['ai-copy', orgId]];
+      return [aiCopyKeys(orgId).all];
     default:
       return [];
   }

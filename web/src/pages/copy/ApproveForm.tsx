@@ -1,0 +1,164 @@
+import { useMutation } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { approveVariant, copyPlatformLabel, type ApproveRequest, type Variant } from '../../api/aiCopy';
+import type { AdAccount } from '../../api/connectors';
+import { CopyError } from './CopyError';
+
+const AD_GROUP = /^[A-Za-z0-9_.~-]{1,64}$/;
+const HTTPS_URL = /^https:\/\/[^\s/?#@]+\.[^\s/?#@]+([/?#]\S*)?$/;
+
+interface Draft {
+  account_id: string;
+  ad_group_id: string;
+  final_url: string;
+}
+
+/** Client-side checks of an approval target; keys are the fields with a problem. */
+export function validateApproval(draft: Draft): Partial<Record<keyof Draft, string>> {
+  const errors: Partial<Record<keyof Draft, string>> = {};
+  const adGroup = draft.ad_group_id.trim();
+  if (adGroup && !AD_GROUP.test(adGroup)) {
+    errors.ad_group_id = 'Letters, digits and _ . ~ - only (at most 64).';
+  }
+  if (draft.account_id && !adGroup) errors.ad_group_id = 'Enter the ad group to create the ad in.';
+  if (adGroup && !draft.account_id) errors.account_id = 'Choose the ad account of this ad group.';
+  const url = draft.final_url.trim();
+  if (url && (url.length > 2048 || !HTTPS_URL.test(url))) errors.final_url = 'An https:// address.';
+  return errors;
+}
+
+/**
+ * Approve a variant (its copy is then frozen), optionally with a target: an ad account and ad group of the
+ * variant's platform, where the connectors create the ad PAUSED.
+ */
+export function ApproveForm({
+  variant,
+  accounts,
+  defaultUrl,
+  onApproved,
+  onCancel,
+}: {
+  variant: Variant;
+  accounts: AdAccount[];
+  defaultUrl: string;
+  onApproved: (variant: Variant) => void;
+  onCancel: () => void;
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState<Draft>({ account_id: '', ad_group_id: '', final_url: defaultUrl });
+  const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
+  const targets = accounts.filter((a) => a.platform === variant.platform || a.platform === 'sandbox');
+  const mutation = useMutation({
+    mutationFn: (body: ApproveRequest) => approveVariant(variant.id, body),
+    onSuccess: onApproved,
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const found = validateApproval(draft);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    const body: ApproveRequest = {};
+    if (draft.account_id) body.account_id = draft.account_id;
+    if (draft.ad_group_id.trim()) body.ad_group_id = draft.ad_group_id.trim();
+    if (draft.final_url.trim()) body.final_url = draft.final_url.trim();
+    mutation.mutate(body);
+  };
+  const set = (key: keyof Draft) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const described = (key: keyof Draft, hint?: string) =>
+    [hint, errors[key] ? `${id}-${key}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
+  return (
+    <form
+      className="form approve-form"
+      noValidate
+      aria-label={`Approve ${copyPlatformLabel(variant.platform)} variant ${variant.position + 1}`}
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel();
+      }}
+    >
+      <p className="muted small" id={`${id}-hint`}>
+        Approved copy cannot be edited any more. Choose a target to have the ad created there, paused, for a final
+        check on the platform.
+      </p>
+      <div className="approve-grid">
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-account`}>
+            Ad account (optional)
+          </label>
+          <select
+            id={`${id}-account`}
+            className="input"
+            value={draft.account_id}
+            onChange={set('account_id')}
+            aria-invalid={errors.account_id ? true : undefined}
+            aria-describedby={described('account_id')}
+            autoFocus
+          >
+            <option value="">No target: approve only</option>
+            {targets.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          {errors.account_id ? (
+            <p id={`${id}-account_id-error`} className="field-error">
+              {errors.account_id}
+            </p>
+          ) : null}
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-adgroup`}>
+            Ad group ID
+          </label>
+          <input
+            id={`${id}-adgroup`}
+            className="input"
+            value={draft.ad_group_id}
+            onChange={set('ad_group_id')}
+            autoComplete="off"
+            aria-invalid={errors.ad_group_id ? true : undefined}
+            aria-describedby={described('ad_group_id')}
+          />
+          {errors.ad_group_id ? (
+            <p id={`${id}-ad_group_id-error`} className="field-error">
+              {errors.ad_group_id}
+            </p>
+          ) : null}
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-url`}>
+            Final URL
+          </label>
+          <input
+            id={`${id}-url`}
+            className="input"
+            type="url"
+            value={draft.final_url}
+            onChange={set('final_url')}
+            placeholder="https://example.com/offer"
+            aria-invalid={errors.final_url ? true : undefined}
+            aria-describedby={described('final_url')}
+          />
+          {errors.final_url ? (
+            <p id={`${id}-final_url-error`} className="field-error">
+              {errors.final_url}
+            </p>
+          ) : null}
+        </div>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={mutation.isPending}>
+          {mutation.isPending ? 'Approving…' : 'Approve copy'}
+        </button>
+        <button type="button" className="button" onClick={onCancel} disabled={mutation.isPending}>
+          Cancel
+        </button>
+      </div>
+      {mutation.isError ? <CopyError heading="Could not approve the copy" error={mutation.error} /> : null}
+    </form>
+  );
+}
