@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
@@ -118,3 +119,23 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
         path.mkdir(parents=True, exist_ok=True)
         return path
     return tmp_path_factory.mktemp(name)
+
+
+@pytest.fixture
+def flow_page(
+    open_page: Callable[[], Any], artifacts_dir: Path
+) -> Iterator[tuple[Page, Callable[[str], None]]]:
+    """A page that fails the test on any browser console error, and a ``shot(name)`` for numbered screenshots."""
+    tracked = open_page()  # conftest.TrackedPage: fails at the end on any browser console error
+    tracked.page.set_default_timeout(10_000)
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        path = artifacts_dir / f"{len(shots) + 1:02d}-{name}.png"
+        tracked.page.screenshot(path=path, full_page=True)
+        shots.append(path)
+
+    yield tracked.page, shot
+    shot("final")
+    print(f"\nscreenshots: {artifacts_dir}")
+    tracked.close()

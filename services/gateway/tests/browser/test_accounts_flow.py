@@ -9,64 +9,19 @@ Screenshots go to ``$ADPILOT_BROWSER_ARTIFACTS/test_accounts_flow`` (or a pytest
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from adpilot_common.devstack.launcher import LauncherProcess
 
+from .flows import nav, sign_up_and_in
+
 pytestmark = pytest.mark.browser
 
-PASSWORD = "quartz-meadow-lantern-57"  # long and not among the common passwords the server refuses
-NAME = "Sam Syncwell"
 # A first sync backfills the sandbox's metrics history; give it room on a slow machine.
 JOB_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture
-def flow_page(
-    open_page: Callable[[], Any], artifacts_dir: Path
-) -> Iterator[tuple[Page, Callable[[str], None]]]:
-    tracked = open_page()  # conftest.TrackedPage: fails at the end on any browser console error
-    tracked.page.set_default_timeout(10_000)
-    shots: list[Path] = []
-
-    def shot(name: str) -> None:
-        path = artifacts_dir / f"{len(shots) + 1:02d}-{name}.png"
-        tracked.page.screenshot(path=path, full_page=True)
-        shots.append(path)
-
-    yield tracked.page, shot
-    shot("final")
-    print(f"\naccounts flow screenshots: {artifacts_dir}")
-    tracked.close()
-
-
-def sign_up_and_in(page: Page, base_url: str) -> None:
-    email = f"sam-{uuid.uuid4().hex[:10]}@example.com"
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Name (optional)").fill(NAME)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Confirm password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_test_id("signup-done")).to_contain_text(email)
-
-    page.goto("/accounts")
-    expect(page).to_have_url(f"{base_url}/login?next=%2Faccounts")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(f"{base_url}/accounts")
-    expect(page.get_by_test_id("current-user")).to_have_text(NAME)
-
-
-def nav(page: Page, label: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
 
 
 def test_link_the_sandbox_sync_an_account_and_pause_a_campaign(
