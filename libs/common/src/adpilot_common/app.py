@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adpilot_common.logging import configure_logging, correlation_scope
 from adpilot_common.metrics import install_metrics
@@ -15,6 +16,32 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.telemetry import configure_tracing, instrument_app
 
 CORRELATION_HEADER = "X-Correlation-ID"
+_HEADER_KEY = CORRELATION_HEADER.lower().encode("latin-1")
+
+
+class CorrelationIds:
+    """Binds the request's ``X-Correlation-ID`` (or a new one) to its log lines and echoes it in the answer;
+    a plain ASGI middleware, so streamed responses pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == _HEADER_KEY), None)
+        if given is not None and (len(given) > 128 or not given.isprintable()):
+            given = None  # a caller's id goes into every log line: nothing long or with control characters
+        with correlation_scope(given) as cid:
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != _HEADER_KEY]
+                    message["headers"] = [*headers, (_HEADER_KEY, cid.encode("latin-1"))]
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
 
 
 def create_service_app(
@@ -42,12 +69,7 @@ def create_service_app(
     install_metrics(app, runtime.service)
     instrument_app(app, runtime.engine)
 
-    @app.middleware("http")
-    async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        with correlation_scope(request.headers.get(CORRELATION_HEADER)) as cid:
-            response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = cid
-        return response
+    app.add_middleware(CorrelationIds)  # outermost: log lines of every layer below carry the id
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process is up")
     async def healthz() -> dict[str, str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter(
     "adpilot_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -18,16 +18,38 @@ EVENTS_CONSUMED = Counter("adpilot_events_consumed_total", "Events handled", ["c
 EVENTS_PUBLISHED = Counter("adpilot_outbox_published_total", "Outbox events published", ["service"])
 
 
-def install_metrics(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+class RequestMetrics:
+    """Counts and times every HTTP request by route template, as a plain ASGI middleware: unlike
+    ``@app.middleware`` (Starlette's BaseHTTPMiddleware) it does not re-stream the body through a task group,
+    which cost the gateway's proxy a third of its throughput. The time runs to the response's last byte."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - start)
-        return response
+        status = 500  # unless a response starts: an exception escaped to the server error handler
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - start)
+
+
+def install_metrics(app: FastAPI, service: str) -> None:
+    app.add_middleware(RequestMetrics, service=service)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
