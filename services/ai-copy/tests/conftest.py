@@ -16,7 +16,6 @@ import httpx
 import nats
 import pytest
 import uvicorn
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -26,7 +25,6 @@ from starlette.routing import Route
 from adpilot_ai_copy.config import Settings
 from adpilot_ai_copy.main import create_app
 from adpilot_common.devstack.ports import free_port
-from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
 
@@ -136,13 +134,6 @@ async def events_of(js: JetStreamContext, subject: str) -> list[dict[str, Any]]:
 
 
 ServiceFactory = Callable[..., Any]
-
-
-@pytest.fixture
-async def js(nats_client: NatsClient) -> JetStreamContext:
-    context = nats_client.jetstream()
-    await ensure_streams(context)
-    return context
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
@@ -23,7 +22,6 @@ from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignSt
 from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched
 from adpilot_common.events.contracts.schedule import ScheduleTick
 from adpilot_common.events.envelope import EventEnvelope
-from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.scheduling import TICK_SUBJECT, tick_id
@@ -256,14 +254,6 @@ def metrics_settings(
     new_database: Callable[..., str], service_env: Callable[..., dict[str, Any]]
 ) -> Settings:
     return Settings(**service_env(new_database("metrics")))
-
-
-@pytest.fixture
-async def js(nats_client: NatsClient) -> JetStreamContext:
-    """JetStream with the streams declared, so events can be queued before the service starts."""
-    context = nats_client.jetstream()
-    await ensure_streams(context)
-    return context
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ import nats
 import pytest
 from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 
 from adpilot_common.devstack.nats import NatsServer
 from adpilot_common.devstack.ports import free_port
 from adpilot_common.devstack.postgres import PostgresServer
+from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.migrate import upgrade
 
 
@@ -49,6 +51,14 @@ async def nats_client(nats_server: NatsServer) -> AsyncIterator[NatsClient]:
 
 
 NewDatabase = Callable[..., str]
+
+
+@pytest.fixture
+async def js(nats_client: NatsClient) -> JetStreamContext:
+    """JetStream with AdPilot's streams declared, so events can be published before a service starts."""
+    context = nats_client.jetstream()
+    await ensure_streams(context)
+    return context
 
 
 @pytest.fixture(scope="session")
