@@ -15,6 +15,7 @@ from adpilot_common.dependencies import db_session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import require_role
 from adpilot_common.security.tokens import AccessClaims, Role
+from adpilot_metrics.access import in_org, org_of
 from adpilot_metrics.budgets.pacing import pacing_of
 from adpilot_metrics.budgets.schemas import (
     AlertFiringList,
@@ -38,32 +39,19 @@ Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
 Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
 
 
-def _org(caller: AccessClaims) -> uuid.UUID:
-    assert caller.org_id is not None  # require_role admits only callers with an active org
-    return caller.org_id
-
-
 async def _budget(session: AsyncSession, caller: AccessClaims, budget_id: uuid.UUID) -> Budget:
-    budget = await session.scalar(select(Budget).where(Budget.id == budget_id, Budget.org_id == _org(caller)))
-    if budget is None:
-        raise Problem(404, "Budget not found", f"No budget {budget_id} in this organisation.")
-    return budget
+    return await in_org(session, Budget, budget_id, caller, "budget")
 
 
 async def _rule(session: AsyncSession, caller: AccessClaims, rule_id: uuid.UUID) -> AlertRule:
-    rule = await session.scalar(
-        select(AlertRule).where(AlertRule.id == rule_id, AlertRule.org_id == _org(caller))
-    )
-    if rule is None:
-        raise Problem(404, "Alert rule not found", f"No alert rule {rule_id} in this organisation.")
-    return rule
+    return await in_org(session, AlertRule, rule_id, caller, "alert rule")
 
 
 @router.post("/budgets", status_code=201)
 async def create_budget(body: BudgetIn, caller: Member, session: Session) -> BudgetOut:
     budget = Budget(
         id=uuid.uuid4(),
-        org_id=_org(caller),
+        org_id=org_of(caller),
         account_id=body.account_id,
         campaign_id=body.campaign_id,
         period=body.period,
@@ -79,7 +67,7 @@ async def create_budget(body: BudgetIn, caller: Member, session: Session) -> Bud
 
 @router.get("/budgets")
 async def list_budgets(caller: Viewer, session: Session, account_id: uuid.UUID | None = None) -> BudgetList:
-    query = select(Budget).where(Budget.org_id == _org(caller)).order_by(Budget.created_at, Budget.id)
+    query = select(Budget).where(Budget.org_id == org_of(caller)).order_by(Budget.created_at, Budget.id)
     if account_id is not None:
         query = query.where(Budget.account_id == account_id)
     return BudgetList(items=[BudgetOut.model_validate(b) for b in await session.scalars(query)])
@@ -130,7 +118,7 @@ async def budget_pacing(budget_id: uuid.UUID, caller: Viewer, session: Session) 
 
 @router.post("/alert-rules", status_code=201)
 async def create_alert_rule(body: AlertRuleIn, caller: Member, session: Session) -> AlertRuleOut:
-    org_id = _org(caller)
+    org_id = org_of(caller)
     if body.kind == "spend_over_budget_pct":
         if body.budget_id is None:
             raise Problem(
@@ -178,7 +166,9 @@ async def list_alert_rules(
     caller: Viewer, session: Session, account_id: uuid.UUID | None = None
 ) -> AlertRuleList:
     query = (
-        select(AlertRule).where(AlertRule.org_id == _org(caller)).order_by(AlertRule.created_at, AlertRule.id)
+        select(AlertRule)
+        .where(AlertRule.org_id == org_of(caller))
+        .order_by(AlertRule.created_at, AlertRule.id)
     )
     if account_id is not None:
         query = query.where(AlertRule.account_id == account_id)
@@ -222,7 +212,7 @@ async def list_alerts(
     """Alert firings of the org, newest first."""
     query = (
         select(AlertFiring)
-        .where(AlertFiring.org_id == _org(caller))
+        .where(AlertFiring.org_id == org_of(caller))
         .order_by(AlertFiring.fired_at.desc(), AlertFiring.id)
         .limit(limit)
     )

@@ -17,6 +17,7 @@ from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import require_role
 from adpilot_common.security.tokens import AccessClaims, Role
+from adpilot_metrics.access import in_org, org_of
 from adpilot_metrics.config import Settings
 from adpilot_metrics.models import Report, ReportFile, ReportSchedule
 from adpilot_metrics.queries.service import Selection, check_scope, validate_range
@@ -39,11 +40,6 @@ Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
 Admin = Annotated[AccessClaims, Depends(require_role(Role.ADMIN))]
 
 
-def _org(caller: AccessClaims) -> uuid.UUID:
-    assert caller.org_id is not None  # require_role admits only callers with an active org
-    return caller.org_id
-
-
 def _out(report: Report) -> ReportOut:
     out = ReportOut.model_validate(report)
     ready = report.status == JobStatus.SUCCEEDED.value
@@ -51,17 +47,14 @@ def _out(report: Report) -> ReportOut:
 
 
 async def _report(session: AsyncSession, caller: AccessClaims, report_id: uuid.UUID) -> Report:
-    report = await session.scalar(select(Report).where(Report.id == report_id, Report.org_id == _org(caller)))
-    if report is None:
-        raise Problem(404, "Report not found", f"No report {report_id} in this organisation.")
-    return report
+    return await in_org(session, Report, report_id, caller, "report")
 
 
 async def _check_filters(session: AsyncSession, caller: AccessClaims, filters: ReportFilters) -> None:
     """An account the org has never seen is a mistake worth a 404, not an empty report."""
     if filters.account_id is not None:
         today = datetime.now(UTC).date()
-        await check_scope(session, Selection(_org(caller), today, today, account_id=filters.account_id))
+        await check_scope(session, Selection(org_of(caller), today, today, account_id=filters.account_id))
 
 
 @router.post("/reports", status_code=202, summary="Queue a report; poll it or wait for report.v1.ready")
@@ -73,7 +66,7 @@ async def create_report(
     await _check_filters(session, caller, body.filters)
     report = Report(
         id=uuid.uuid4(),
-        org_id=_org(caller),
+        org_id=org_of(caller),
         title=body.title,
         format=body.format,
         date_from=body.date_from,
@@ -112,7 +105,7 @@ async def list_reports(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> ReportList:
-    query = select(Report).where(Report.org_id == _org(caller))
+    query = select(Report).where(Report.org_id == org_of(caller))
     if cursor is not None:
         queued_at, report_id = _parse_cursor(cursor)
         query = query.where(
@@ -173,7 +166,7 @@ async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> 
     await _check_filters(session, caller, body.filters)
     schedule = ReportSchedule(
         id=uuid.uuid4(),
-        org_id=_org(caller),
+        org_id=org_of(caller),
         title=body.title,
         format=body.format,
         frequency=body.frequency,
@@ -191,7 +184,7 @@ async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> 
 
 @router.get("/report-schedules")
 async def list_schedules(caller: Viewer, session: Session) -> ScheduleList:
-    query = select(ReportSchedule).where(ReportSchedule.org_id == _org(caller))
+    query = select(ReportSchedule).where(ReportSchedule.org_id == org_of(caller))
     schedules = await session.scalars(query.order_by(ReportSchedule.created_at, ReportSchedule.id))
     return ScheduleList(items=[ScheduleOut.model_validate(s) for s in schedules])
 
@@ -200,7 +193,9 @@ async def list_schedules(caller: Viewer, session: Session) -> ScheduleList:
 async def delete_schedule(schedule_id: uuid.UUID, caller: Admin, session: Session) -> Response:
     """Reports it already made stay."""
     result = await session.execute(
-        delete(ReportSchedule).where(ReportSchedule.id == schedule_id, ReportSchedule.org_id == _org(caller))
+        delete(ReportSchedule).where(
+            ReportSchedule.id == schedule_id, ReportSchedule.org_id == org_of(caller)
+        )
     )
     if not getattr(result, "rowcount", 0):
         raise Problem(404, "Schedule not found", f"No report schedule {schedule_id} in this organisation.")
