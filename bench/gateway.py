@@ -5,14 +5,15 @@
    Throughput at ``--concurrency`` keep-alive connections, and latency (p50/p99) at one connection, where
    added latency is not hidden by queueing. Targets: gateway >= 60% of direct throughput, <= 2 ms added p50.
 2. ``websocket fan-out``: ``--clients`` browsers of one org connected to ``/ws``; events published to NATS carry
-   their send time; latency = arrival at each client - send time (same clock). Target p99 <= 50 ms.
+   their send time, ``--event-interval`` apart; latency = arrival at each client - send time (same clock).
+   Target p99 <= 50 ms.
 
 Everything runs on loopback: a nats-server and PostgreSQL (pgserver) in a temp dir, the metrics service and the
 gateway as their own processes (``python -m adpilot_common.serve``), auth's JWKS as a static file. The load
 generator is a minimal keep-alive HTTP/1.1 client (asyncio streams): a full client library would measure itself.
 
     .venv/bin/python bench/gateway.py [--seconds 5] [--concurrency 32] [--clients 1000] [--events 20]
-                                      [--out bench/results/gateway.json] [--strict]
+                                      [--event-interval 0.5] [--out bench/results/gateway.json] [--strict]
 """
 
 from __future__ import annotations
@@ -173,7 +174,9 @@ async def load(port: int, token: str, connections: int, seconds: float) -> dict[
 # ------------------------------------------------------------------------------------------ WebSocket fan-out
 
 
-async def fan_out(gateway_port: int, token: str, nats_url: str, clients: int, events: int) -> dict[str, Any]:
+async def fan_out(
+    gateway_port: int, token: str, nats_url: str, clients: int, events: int, interval_s: float
+) -> dict[str, Any]:
     url = f"ws://127.0.0.1:{gateway_port}/ws"
     sockets: list[ClientConnection] = []
     for _ in range(clients):
@@ -201,7 +204,9 @@ async def fan_out(gateway_port: int, token: str, nats_url: str, clients: int, ev
             )
             await nc.publish("campaign.v1.updated", envelope.to_bytes())
             await nc.flush()
-            await asyncio.sleep(0.1)  # one event at a time: the figure is latency, not a queue draining
+            await asyncio.sleep(
+                interval_s
+            )  # one event at a time: the figure is latency, not a queue draining
         await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
     finally:
         await nc.close()
@@ -211,6 +216,7 @@ async def fan_out(gateway_port: int, token: str, nats_url: str, clients: int, ev
     return {
         "clients": clients,
         "events": events,
+        "interval_s": interval_s,
         "deliveries": len(ordered),
         "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
         "p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2),
@@ -268,7 +274,7 @@ async def measure(
                 latency[name].append(await load(port, token, 1, args.seconds))
                 print(f"  {name:8} {throughput[name][-1]['req_per_s']:>9,.0f} req/s  "
                       f"p50 at 1 connection {latency[name][-1]['p50_ms']:.2f} ms", flush=True)  # fmt: skip
-        ws = await fan_out(gateway_port, token, nats_url, args.clients, args.events)
+        ws = await fan_out(gateway_port, token, nats_url, args.clients, args.events, args.event_interval)
         print(
             f"  websocket fan-out to {ws['clients']} clients: p50 {ws['p50_ms']} ms, p99 {ws['p99_ms']} ms",
             flush=True,
@@ -316,6 +322,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--event-interval", type=float, default=0.5, help="seconds between published events")
     parser.add_argument("--out", type=Path, default=Path("bench/results/gateway.json"))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()

@@ -177,7 +177,7 @@ async def test_a_slow_subscriber_overflows_alone_and_the_buffer_knows_its_reach(
     hub.publish(other, {"n": 0})
     assert not fine.overflowed.is_set() and fine.queue.qsize() == 1
     last = hub.last_seq
-    assert [m["seq"] for m in hub.missed(org, hub.boot_id, last - 3) or []] == [last - 2, last - 1]
+    assert [f.seq for f in hub.missed(org, hub.boot_id, last - 3) or []] == [last - 2, last - 1]
     assert hub.missed(org, hub.boot_id, 1) is None  # the buffer of 3 no longer reaches back
     assert hub.missed(org, "other", last - 1) is None
     hub.unsubscribe(slow)

@@ -124,8 +124,8 @@ async def _resume(hub: Hub, socket: WebSocket, claims: AccessClaims, resume: Any
     if missed is None:
         await socket.send_json({"type": "resync"})
         return
-    for message in missed:
-        await socket.send_json(message)
+    for frame in missed:
+        await socket.send_text(frame.text)
 
 
 async def _serve(guard: AuthGuard, connection: Connection, subscriber: Subscriber) -> tuple[int, str]:
@@ -143,13 +143,13 @@ async def _serve(guard: AuthGuard, connection: Connection, subscriber: Subscribe
             if time.monotonic() - connection.last_heard > SILENCE_LIMIT_S:
                 return 4408, "no sign of life"
             try:
-                message = await asyncio.wait_for(subscriber.queue.get(), CHECK_INTERVAL_S)
+                frame = await asyncio.wait_for(subscriber.queue.get(), CHECK_INTERVAL_S)
             except TimeoutError:
                 if time.monotonic() - connection.last_ping >= PING_INTERVAL_S:
                     connection.last_ping = time.monotonic()
                     await connection.socket.send_json({"type": "ping"})
                 continue
-            await connection.socket.send_json(message)
+            await connection.socket.send_text(frame.text)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -23,11 +24,19 @@ QUEUE_SIZE = 256
 REPLAY_PER_ORG = 500
 
 
+@dataclass(frozen=True)
+class Frame:
+    """One event as it goes out: numbered, and encoded once for every socket it is sent to."""
+
+    seq: int
+    text: str
+
+
 @dataclass(eq=False)
 class Subscriber:
     org_id: uuid.UUID
     session_id: uuid.UUID
-    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -37,16 +46,16 @@ class Hub:
         self._seq = itertools.count(1)
         self.last_seq = 0
         self._replay_per_org = replay_per_org
-        self._recent: dict[uuid.UUID, deque[dict[str, Any]]] = {}
+        self._recent: dict[uuid.UUID, deque[Frame]] = {}
         self._subscribers: dict[uuid.UUID, set[Subscriber]] = {}
 
     def publish(self, org_id: uuid.UUID, event: dict[str, Any]) -> int:
         """Number the event, keep it for replay and queue it for every subscriber of the org."""
         self.last_seq = seq = next(self._seq)
-        message = {"type": "event", "seq": seq, "event": event}
-        self._recent.setdefault(org_id, deque(maxlen=self._replay_per_org)).append(message)
+        frame = Frame(seq, json.dumps({"type": "event", "seq": seq, "event": event}, separators=(",", ":")))
+        self._recent.setdefault(org_id, deque(maxlen=self._replay_per_org)).append(frame)
         for subscriber in self._subscribers.get(org_id, ()):
-            self._offer(subscriber, message)
+            self._offer(subscriber, frame)
         return seq
 
     def subscribe(self, org_id: uuid.UUID, session_id: uuid.UUID) -> Subscriber:
@@ -61,7 +70,7 @@ class Hub:
             if not subscribers:
                 del self._subscribers[subscriber.org_id]
 
-    def missed(self, org_id: uuid.UUID, boot_id: str, after_seq: int) -> list[dict[str, Any]] | None:
+    def missed(self, org_id: uuid.UUID, boot_id: str, after_seq: int) -> list[Frame] | None:
         """The org's events after ``after_seq``, or None when they cannot all be replayed (another process
         numbered them, or the buffer no longer reaches back that far)."""
         if boot_id != self.boot_id or after_seq > self.last_seq:
@@ -69,9 +78,9 @@ class Hub:
         recent = self._recent.get(org_id)
         if not recent:
             return []
-        if len(recent) == recent.maxlen and recent[0]["seq"] > after_seq + 1:
+        if len(recent) == recent.maxlen and recent[0].seq > after_seq + 1:
             return None  # the full buffer has dropped older events, maybe some after after_seq
-        return [m for m in recent if m["seq"] > after_seq]
+        return [f for f in recent if f.seq > after_seq]
 
     def subscribers(self) -> Iterator[Subscriber]:
         for group in self._subscribers.values():
@@ -81,9 +90,9 @@ class Hub:
         return sum(len(group) for group in self._subscribers.values())
 
     @staticmethod
-    def _offer(subscriber: Subscriber, message: dict[str, Any]) -> None:
+    def _offer(subscriber: Subscriber, frame: Frame) -> None:
         try:
-            subscriber.queue.put_nowait(message)
+            subscriber.queue.put_nowait(frame)
         except asyncio.QueueFull:
             if not subscriber.overflowed.is_set():
                 log.warning("live subscriber too slow, disconnecting", org_id=str(subscriber.org_id))
