@@ -143,7 +143,8 @@ async def _serve(guard: AuthGuard, connection: Connection, subscriber: Subscribe
             if time.monotonic() - connection.last_heard > SILENCE_LIMIT_S:
                 return 4408, "no sign of life"
             try:
-                frame = await asyncio.wait_for(subscriber.queue.get(), CHECK_INTERVAL_S)
+                async with asyncio.timeout(CHECK_INTERVAL_S):  # no task per wait, unlike wait_for
+                    frame = await subscriber.queue.get()
             except TimeoutError:
                 if time.monotonic() - connection.last_ping >= PING_INTERVAL_S:
                     connection.last_ping = time.monotonic()
