@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,13 +23,21 @@ from adpilot_gateway.config import Settings
 from adpilot_gateway.main import create_app
 
 
+@dataclass
+class Upstream:
+    url: str
+    calls: int = 0
+
+
 @pytest.fixture
-async def upstream() -> AsyncIterator[str]:
+async def upstream() -> AsyncIterator[Upstream]:
     """A stand-in metrics service: one quick and one slow endpoint."""
     app = FastAPI()
+    seen = Upstream("")
 
     @app.get("/api/metrics/quick")
     async def quick() -> dict[str, str]:
+        seen.calls += 1
         return {"ok": "yes"}
 
     @app.get("/api/metrics/slow")
@@ -35,23 +47,41 @@ async def upstream() -> AsyncIterator[str]:
 
     port = free_port()
     async with serve_asgi(app, port, what="fake metrics"):
-        yield f"http://127.0.0.1:{port}"
+        seen.url = f"http://127.0.0.1:{port}"
+        yield seen
+
+
+ISSUER = TestTokenIssuer()
 
 
 @pytest.fixture
-async def gateway(service_env, tmp_path: Path, upstream: str) -> AsyncIterator[httpx.AsyncClient]:
+def start_gateway(service_env, tmp_path: Path, upstream: Upstream) -> Callable[..., Any]:
+    """``async with start_gateway(**settings) as client``: the gateway app in front of the fake upstream."""
     (tmp_path / "index.html").write_text("<!doctype html><title>AdPilot</title>")
-    settings = Settings(
-        **service_env(),
-        spa_dir=tmp_path,
-        metrics_url=upstream,
-        notify_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there: a stopped service
-        upstream_timeout_s=0.5,
-    )
-    app = create_app(settings, jwks=TestTokenIssuer().jwks_cache())
-    async with running(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as client:
-            yield client
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        settings = Settings(
+            **service_env(),
+            spa_dir=tmp_path,
+            metrics_url=upstream.url,
+            notify_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there: a stopped service
+            auth_url=f"http://127.0.0.1:{free_port()}",
+            upstream_timeout_s=0.5,
+            **overrides,
+        )
+        app = create_app(settings, jwks=ISSUER.jwks_cache())
+        async with running(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as client:
+                yield client
+
+    return start
+
+
+@pytest.fixture
+async def gateway(start_gateway: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with start_gateway() as client:
+        yield client
 
 
 def assert_secure(response: httpx.Response) -> None:
@@ -90,3 +120,42 @@ async def test_a_slow_service_is_a_504_problem(gateway: httpx.AsyncClient) -> No
     response = await gateway.get("/api/metrics/slow")
     assert response.status_code == 504
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_bad_token_stops_at_the_gateway(gateway: httpx.AsyncClient, upstream: Upstream) -> None:
+    forged = TestTokenIssuer().token(org_id=uuid.uuid4())  # signed by a key auth never published
+    response = await gateway.get("/api/metrics/quick", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert upstream.calls == 0
+    good = await gateway.get("/api/metrics/quick", headers=ISSUER.headers(org_id=uuid.uuid4()))
+    assert good.status_code == 200 and upstream.calls == 1
+
+
+async def test_rate_limits_per_user_per_ip_and_for_sign_in(start_gateway: Callable[..., Any]) -> None:
+    limits = {
+        "rate_limit_per_user": "3/minute",
+        "rate_limit_per_ip": "2/minute",
+        "rate_limit_login_per_ip": "1/minute",
+    }
+    async with start_gateway(**limits) as gateway:
+        alice = ISSUER.headers(org_id=uuid.uuid4(), user_id=uuid.uuid4())
+        bob = ISSUER.headers(org_id=uuid.uuid4(), user_id=uuid.uuid4())
+        assert [(await gateway.get("/api/metrics/quick", headers=alice)).status_code for _ in range(3)] == [
+            200
+        ] * 3
+        refused = await gateway.get("/api/metrics/quick", headers=alice)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert (
+            await gateway.get("/api/metrics/quick", headers=bob)
+        ).status_code == 200  # each user their own
+
+        anonymous = [(await gateway.get("/api/metrics/quick")).status_code for _ in range(3)]
+        assert anonymous == [200, 200, 429]
+    async with start_gateway(rate_limit_login_per_ip="1/minute") as gateway:
+        first = await gateway.post("/api/auth/login", json={})
+        assert first.status_code == 503  # counted, then proxied (no auth service runs here)
+        assert (await gateway.post("/api/auth/login", json={})).status_code == 429

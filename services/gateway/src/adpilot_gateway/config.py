@@ -26,6 +26,12 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
     upstream_max_connections: int = 200
     spa_dir: Path = REPO_ROOT / "web" / "dist"
     session_secret: SecretStr = SecretStr(f"{DEV_SECRET_MARKER}-gateway-session-secret")
+    # Requests per user (signed in) or per client IP (anonymous), and sign-in attempts per IP ("N/second|minute|hour").
+    rate_limit_per_user: str = "600/minute"
+    rate_limit_per_ip: str = "300/minute"
+    rate_limit_login_per_ip: str = "20/minute"
+    # Where the counters live: memory:// for one replica, redis://host:6379 shared by several.
+    rate_limit_storage: str = "memory://"
     # Origins the SPA is served from: the only ones allowed to open the live-events WebSocket.
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]

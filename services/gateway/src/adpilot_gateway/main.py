@@ -15,6 +15,7 @@ from adpilot_gateway.live.endpoint import build_live_router
 from adpilot_gateway.live.feed import LiveFeed
 from adpilot_gateway.live.hub import Hub
 from adpilot_gateway.proxy import build_proxy_router
+from adpilot_gateway.ratelimit import RateLimits
 from adpilot_gateway.spa import build_spa_router
 from adpilot_gateway.status import build_status_router
 
@@ -32,15 +33,17 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     hub = Hub()
     feed = LiveFeed(hub)
     app = create_service_app(
-        runtime,
-        title="AdPilot gateway",
-        routers=[
-            build_status_router(client, upstreams),
-            build_proxy_router(client, upstreams),
-        ],
+        runtime, title="AdPilot gateway", routers=[build_status_router(client, upstreams)]
     )
     app.add_middleware(SecurityHeaders)
     guard = install_auth(app, jwks=jwks)
+    limits = RateLimits(
+        settings.rate_limit_storage,
+        per_user=settings.rate_limit_per_user,
+        per_ip=settings.rate_limit_per_ip,
+        login_per_ip=settings.rate_limit_login_per_ip,
+    )
+    app.include_router(build_proxy_router(client, upstreams, guard=guard, limits=limits))
     app.include_router(build_live_router(hub, guard, settings.allowed_origins))
     app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all
 

@@ -8,6 +8,9 @@ from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import AuthGuard
+from adpilot_common.security.tokens import InvalidToken, JwksUnavailable
+from adpilot_gateway.ratelimit import RateLimits
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
 HOP_BY_HOP = frozenset(
@@ -40,7 +43,36 @@ async def _send(client: httpx.AsyncClient, upstream: httpx.Request, *, idempoten
         return await client.send(upstream, stream=True)
 
 
-def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> APIRouter:
+async def _caller(guard: AuthGuard | None, request: Request) -> str | None:
+    """The verified user id of a Bearer token (401 problem for a bad one), or None without a token. The
+    services verify it again: the gateway checks it once so a forged or expired token costs no service a
+    request, and so it can rate-limit per user."""
+    header = request.headers.get("authorization", "")
+    if guard is None or not header.lower().startswith("bearer "):
+        return None
+    try:
+        claims = await guard.authenticate(header[7:].strip())
+    except InvalidToken as exc:
+        raise Problem(
+            401,
+            "Invalid access token",
+            f"The access token was refused ({exc.reason.value}); sign in again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    except JwksUnavailable:
+        raise Problem(
+            503, detail="Signing keys are not available yet.", headers={"Retry-After": "5"}
+        ) from None
+    return str(claims.user_id)
+
+
+def build_proxy_router(
+    client: httpx.AsyncClient,
+    upstreams: dict[str, str],
+    *,
+    guard: AuthGuard | None = None,
+    limits: RateLimits | None = None,
+) -> APIRouter:
     router = APIRouter()
 
     @router.api_route(
@@ -52,6 +84,9 @@ def build_proxy_router(client: httpx.AsyncClient, upstreams: dict[str, str]) -> 
         base = upstreams.get(service)
         if base is None:
             raise Problem(404, detail=f"No API named {service!r}.")
+        user_id = await _caller(guard, request)
+        if limits is not None:
+            await limits.check(request.url.path, request.client.host if request.client else "?", user_id)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         if request.client is not None:
             headers["x-forwarded-for"] = request.client.host
