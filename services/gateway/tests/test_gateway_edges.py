@@ -159,3 +159,31 @@ async def test_rate_limits_per_user_per_ip_and_for_sign_in(start_gateway: Callab
         first = await gateway.post("/api/auth/login", json={})
         assert first.status_code == 503  # counted, then proxied (no auth service runs here)
         assert (await gateway.post("/api/auth/login", json={})).status_code == 429
+
+
+async def test_an_oversized_body_is_refused_before_any_service(start_gateway: Callable[..., Any]) -> None:
+    async with start_gateway(max_body_bytes=1024) as gateway:
+        declared = await gateway.post("/api/metrics/quick", content=b"x" * 2048)
+        assert declared.status_code == 413
+        assert declared.headers["content-type"].startswith("application/problem+json")
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while it streams
+            for _ in range(4):
+                yield b"y" * 512
+
+        streamed = await gateway.post("/api/metrics/quick", content=chunks())
+        assert streamed.status_code == 413
+
+
+async def test_cross_origin_calls_only_from_listed_origins(start_gateway: Callable[..., Any]) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    async with start_gateway(cors_origins=["https://partner.example"]) as gateway:
+        allowed = await gateway.options(
+            "/api/metrics/quick", headers={"Origin": "https://partner.example", **preflight}
+        )
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://partner.example"
+        refused = await gateway.options(
+            "/api/metrics/quick", headers={"Origin": "https://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in refused.headers

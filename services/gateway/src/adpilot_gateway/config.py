@@ -32,6 +32,10 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
     rate_limit_login_per_ip: str = "20/minute"
     # Where the counters live: memory:// for one replica, redis://host:6379 shared by several.
     rate_limit_storage: str = "memory://"
+    # Largest request body passed to a service (413 problem beyond it).
+    max_body_bytes: int = 10 * 1024 * 1024
+    # Other origins allowed to call the API from a browser (CORS); empty: only the SPA's own origin.
+    cors_origins: list[str] = Field(default_factory=list)
     # Origins the SPA is served from: the only ones allowed to open the live-events WebSocket.
     allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from adpilot_common.app import create_service_app
 from adpilot_common.runtime import ServiceRuntime
@@ -43,7 +44,20 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         per_ip=settings.rate_limit_per_ip,
         login_per_ip=settings.rate_limit_login_per_ip,
     )
-    app.include_router(build_proxy_router(client, upstreams, guard=guard, limits=limits))
+    app.include_router(
+        build_proxy_router(
+            client, upstreams, guard=guard, limits=limits, max_body_bytes=settings.max_body_bytes
+        )
+    )
+    # Same-origin SPA needs no CORS; other origins are allowed only when listed (preflights answered here).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Correlation-ID"],
+        max_age=600,
+    )
     app.include_router(build_live_router(hub, guard, settings.allowed_origins))
     app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
@@ -66,12 +68,28 @@ async def _caller(guard: AuthGuard | None, request: Request) -> str | None:
     return str(claims.user_id)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _limited(request: Request, max_body_bytes: int) -> AsyncIterator[bytes]:
+    """The request body, streamed on to the service, cut off past the limit (a chunked body declares no
+    length, so it is counted as it passes)."""
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > max_body_bytes:
+            raise BodyTooLarge
+        yield chunk
+
+
 def build_proxy_router(
     client: httpx.AsyncClient,
     upstreams: dict[str, str],
     *,
     guard: AuthGuard | None = None,
     limits: RateLimits | None = None,
+    max_body_bytes: int = 10 * 1024 * 1024,
 ) -> APIRouter:
     router = APIRouter()
 
@@ -84,6 +102,9 @@ def build_proxy_router(
         base = upstreams.get(service)
         if base is None:
             raise Problem(404, detail=f"No API named {service!r}.")
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+            raise Problem(413, "Request too large", f"Request bodies are limited to {max_body_bytes} bytes.")
         user_id = await _caller(guard, request)
         if limits is not None:
             await limits.check(request.url.path, request.client.host if request.client else "?", user_id)
@@ -95,10 +116,14 @@ def build_proxy_router(
             f"{base}/api/{service}/{path}",
             params=request.query_params,
             headers=headers,
-            content=request.stream(),
+            content=_limited(request, max_body_bytes),
         )
         try:
             response = await _send(client, upstream, idempotent=request.method in IDEMPOTENT)
+        except BodyTooLarge:
+            raise Problem(
+                413, "Request too large", f"Request bodies are limited to {max_body_bytes} bytes."
+            ) from None
         except httpx.TimeoutException:
             raise Problem(504, detail=f"The {service} service did not answer in time.") from None
         except httpx.ConnectError:
