@@ -21,6 +21,7 @@ from adpilot_common.testing.servers import serve_asgi
 from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_gateway.config import Settings
 from adpilot_gateway.main import create_app
+from adpilot_gateway.openapi import merge
 
 
 @dataclass
@@ -187,3 +188,44 @@ async def test_cross_origin_calls_only_from_listed_origins(start_gateway: Callab
             "/api/metrics/quick", headers={"Origin": "https://evil.example", **preflight}
         )
         assert "access-control-allow-origin" not in refused.headers
+
+
+def test_openapi_documents_merge_and_same_named_schemas_stay_apart() -> None:
+    def document(prefix: str, schema: dict[str, Any]) -> dict[str, Any]:
+        ref = {"$ref": "#/components/schemas/Page"}
+        return {
+            "paths": {
+                f"/api/{prefix}/items": {
+                    "get": {"responses": {"200": {"content": {"application/json": {"schema": ref}}}}}
+                },
+                "/healthz": {"get": {}},
+            },
+            "components": {"schemas": {"Page": schema, "Shared": {"type": "string"}}},
+        }
+
+    merged = merge(
+        {
+            "metrics": document("metrics", {"type": "object", "title": "metrics page"}),
+            "ai-copy": document("ai-copy", {"type": "object", "title": "copy page"}),
+        }
+    )
+    assert sorted(merged["paths"]) == ["/api/ai-copy/items", "/api/metrics/items"]  # no /healthz
+    schemas = merged["components"]["schemas"]
+    assert schemas["Page"]["title"] == "copy page"  # the first service (alphabetically) keeps the name
+    assert schemas["MetricsPage"]["title"] == "metrics page"
+    assert schemas["Shared"] == {"type": "string"}  # identical definitions are shared
+    metrics_ref = merged["paths"]["/api/metrics/items"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]
+    assert metrics_ref["schema"] == {"$ref": "#/components/schemas/MetricsPage"}
+
+
+async def test_the_merged_document_is_served_and_names_a_missing_service(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/api/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "AdPilot API"
+    assert "/api/metrics/quick" in document["paths"]
+    assert "notify" in document["x-missing-services"]  # its address answers nothing here

@@ -15,6 +15,7 @@ from adpilot_gateway.headers import SecurityHeaders
 from adpilot_gateway.live.endpoint import build_live_router
 from adpilot_gateway.live.feed import LiveFeed
 from adpilot_gateway.live.hub import Hub
+from adpilot_gateway.openapi import build_openapi_router
 from adpilot_gateway.proxy import build_proxy_router
 from adpilot_gateway.ratelimit import RateLimits
 from adpilot_gateway.spa import build_spa_router
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     hub = Hub()
     feed = LiveFeed(hub)
     app = create_service_app(
-        runtime, title="AdPilot gateway", routers=[build_status_router(client, upstreams)]
+        runtime,
+        title="AdPilot gateway",
+        routers=[build_status_router(client, upstreams), build_openapi_router(client, upstreams)],
     )
     app.add_middleware(SecurityHeaders)
     guard = install_auth(app, jwks=jwks)
