@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import DateTime, Integer, String, Table, Text, func, select, text, update
+from sqlalchemy import ColumnElement, DateTime, Integer, String, Table, Text, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -187,8 +187,11 @@ class JobRunner:
         max_attempts: int = 5,
         stop_grace_s: float = 5.0,
         on_give_up: GiveUpHook | None = None,
+        claim_filter: ColumnElement[bool] | None = None,
     ) -> None:
+        """``claim_filter`` narrows which rows this runner takes (e.g. one channel's deliveries)."""
         self._model = model
+        self._claim_filter = claim_filter
         self._table: str = model.__tablename__
         self._sessions = sessions
         self._handler = handler
@@ -209,12 +212,14 @@ class JobRunner:
     async def claim(self) -> JobLease | None:
         """Take the oldest runnable job (queued and due, or running with an expired lease), or None."""
         m = self._model
+        runnable = ((m.status == JobStatus.QUEUED.value) & (m.available_at <= func.now())) | (
+            (m.status == JobStatus.RUNNING.value) & (m.lease_expires_at < func.now())
+        )
+        if self._claim_filter is not None:
+            runnable = runnable & self._claim_filter
         due = (
             select(m.id)
-            .where(
-                ((m.status == JobStatus.QUEUED.value) & (m.available_at <= func.now()))
-                | ((m.status == JobStatus.RUNNING.value) & (m.lease_expires_at < func.now()))
-            )
+            .where(runnable)
             .order_by(m.available_at)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -385,7 +390,8 @@ class JobRunner:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.close()
+                # Bounded: asyncpg waits for the server's goodbye otherwise, and terminates after the timeout.
+                await self._listener.close(timeout=5)
 
 
 def _table(model: type[Any]) -> Table:

@@ -519,9 +519,9 @@ class Stack:
             )
         if spec is GATEWAY:
             env["GATEWAY_ALLOWED_ORIGINS"] = gateway_origins  # who may open the live-events WebSocket
-        if spec.name == "connectors":
-            # OAuth redirect URIs and the post-link redirect point at the gateway's public origin.
-            env["CONNECTORS_PUBLIC_BASE_URL"] = f"http://{HOST}:{self.config.ports[GATEWAY.name]}"
+        if spec.name in ("connectors", "notify"):
+            # OAuth redirect URIs and the links in messages point at the gateway's public origin.
+            env[f"{p}PUBLIC_BASE_URL"] = f"http://{HOST}:{self.config.ports[GATEWAY.name]}"
         return env
 
     def _start_service(self, spec: ServiceSpec, database_urls: Mapping[str, str]) -> None:

@@ -9,6 +9,17 @@ class Base(DeclarativeBase):
     metadata = service_metadata()
 
 
-from adpilot_notify.models.delivery import Delivery  # noqa: E402
+from adpilot_notify.models.delivery import Delivery, DeliveryAttempt  # noqa: E402
+from adpilot_notify.models.destination import Destination  # noqa: E402
+from adpilot_notify.models.preference import Preference, Subscription  # noqa: E402
+from adpilot_notify.models.webhook import WebhookEndpoint  # noqa: E402
 
-__all__ = ["Base", "Delivery"]
+__all__ = [
+    "Base",
+    "Delivery",
+    "DeliveryAttempt",
+    "Destination",
+    "Preference",
+    "Subscription",
+    "WebhookEndpoint",
+]

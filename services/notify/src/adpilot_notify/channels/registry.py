@@ -1,0 +1,33 @@
+"""Which adapter serves each channel, chosen by settings."""
+
+from __future__ import annotations
+
+from adpilot_notify.channels.base import Channel, NotConfigured
+from adpilot_notify.channels.email import ResendChannel, SmtpChannel
+from adpilot_notify.channels.signal import SignalChannel
+from adpilot_notify.channels.webhook import WebhookChannel
+from adpilot_notify.channels.whatsapp import WhatsAppChannel
+from adpilot_notify.config import Settings
+
+CHANNELS = ("email", "whatsapp", "signal", "webhook")
+PERSONAL_CHANNELS = ("email", "whatsapp", "signal")
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    email: Channel = (
+        ResendChannel(settings.resend, settings.smtp.from_address)
+        if settings.email_provider == "resend"
+        else SmtpChannel(settings.smtp)
+    )
+    whatsapp: Channel = (
+        WhatsAppChannel(settings.whatsapp)
+        if settings.whatsapp.configured
+        else NotConfigured("whatsapp", "NOTIFY_WHATSAPP__ACCESS_TOKEN, NOTIFY_WHATSAPP__PHONE_NUMBER_ID")
+    )
+    signal: Channel = (
+        SignalChannel(settings.signal)
+        if settings.signal.configured
+        else NotConfigured("signal", "NOTIFY_SIGNAL__BASE_URL, NOTIFY_SIGNAL__NUMBER")
+    )
+    webhook = WebhookChannel(settings.webhooks, allow_private=settings.private_targets_allowed)
+    return {"email": email, "whatsapp": whatsapp, "signal": signal, "webhook": webhook}
