@@ -108,9 +108,8 @@ def check_service_endpoints(launcher: LauncherProcess) -> None:
         assert sorted(by_name) == sorted(s.name for s in BACKENDS)
         for name, service in by_name.items():
             assert service["status"] == "ready", (name, service)
-            # Services that verify access tokens are ready only once auth's signing keys are loaded.
-            verifies_tokens = name in {"auth", "connectors", "ai-copy", "metrics"}
-            expected = {"database": "ok", "nats": "ok"} | ({"auth_keys": "ok"} if verifies_tokens else {})
+            # Every service verifies access tokens: it is ready only once auth's signing keys are loaded.
+            expected = {"database": "ok", "nats": "ok", "auth_keys": "ok"}
             assert service["checks"] == expected, (name, service)
 
 

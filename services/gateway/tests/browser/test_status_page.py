@@ -26,12 +26,8 @@ def expect_all_ready(page: Page) -> None:
         expect(badge).to_have_text("ready")
         expect(badge).to_have_class("badge badge-ok")
         row = page.get_by_test_id(f"service-{name}")
-        # Token-verifying services also report auth's signing keys.
-        checks = (
-            ["database", "nats", "auth_keys"]
-            if name in {"auth", "connectors", "ai-copy", "metrics"}
-            else ["database", "nats"]
-        )
+        # Every service verifies access tokens, so each also reports auth's signing keys.
+        checks = ["database", "nats", "auth_keys"]
         expect(row.locator(".check-ok .check-name")).to_have_text(checks)
         expect(row.locator(".check-fail")).to_have_count(0)
     expect(page.get_by_text(f"{len(NAMES)} / {len(NAMES)}")).to_be_visible()
