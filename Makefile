@@ -74,7 +74,7 @@ test: test-python test-web ## all Python tests but the browser ones, then the we
 # WeasyPrint (PDF reports) loads Pango at run time: install it (as root on Debian/Ubuntu) or say how.
 PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 pango:
-	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && exit 0; \
+	@ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Pango for PDF reports: $(PANGO_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PANGO_PACKAGES) >/dev/null; \
