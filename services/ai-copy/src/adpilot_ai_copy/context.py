@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adpilot_ai_copy.config import Settings
 from adpilot_ai_copy.generation.engine import Engine
-from adpilot_common.security.dependencies import require_role
-from adpilot_common.security.tokens import AccessClaims, Role
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,3 @@ def ai_copy_of(request: Request) -> AiCopy:
 
 
 Ctx = Annotated[AiCopy, Depends(ai_copy_of)]
-Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
-Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
-Admin = Annotated[AccessClaims, Depends(require_role(Role.ADMIN))]

@@ -9,8 +9,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adpilot_common.crypto import SecretBox
-from adpilot_common.security.dependencies import require_role
-from adpilot_common.security.tokens import AccessClaims, Role
 from adpilot_connectors.config import Settings
 from adpilot_connectors.platforms.factory import PlatformClients
 
@@ -30,6 +28,4 @@ def connectors_of(request: Request) -> Connectors:
 
 Ctx = Annotated[Connectors, Depends(connectors_of)]
 # Reading accounts, campaigns and sync history: any member of the org (viewer and up).
-Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
 # Linking accounts, syncing, writing to the platforms: member and up.
-Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]

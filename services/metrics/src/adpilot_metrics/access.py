@@ -10,14 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import org_of
 from adpilot_common.security.tokens import AccessClaims
 
 Row = TypeVar("Row")
-
-
-def org_of(caller: AccessClaims) -> uuid.UUID:
-    assert caller.org_id is not None  # require_role admits only callers with an active org
-    return caller.org_id
 
 
 async def in_org(

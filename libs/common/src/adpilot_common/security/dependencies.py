@@ -25,6 +25,7 @@ Answers (RFC 9457 problem+json, RFC 6750 challenges):
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -213,3 +214,16 @@ def _forbidden(detail: str, needed: Role) -> Problem:
         headers={"WWW-Authenticate": INSUFFICIENT_SCOPE_CHALLENGE},
         required_role=str(needed),
     )
+
+
+# The caller of an org-scoped endpoint, at least in this role (a 403 problem otherwise):
+# ``async def list_things(caller: Viewer) -> ...``.
+Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
+Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
+Admin = Annotated[AccessClaims, Depends(require_role(Role.ADMIN))]
+
+
+def org_of(caller: AccessClaims) -> uuid.UUID:
+    """The caller's active org (``require_role`` admits only callers that have one)."""
+    assert caller.org_id is not None
+    return caller.org_id

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_ai_copy.budget import repository
 from adpilot_ai_copy.budget.service import budget_status
-from adpilot_ai_copy.context import Admin, AiCopy, Ctx, Viewer
+from adpilot_ai_copy.context import AiCopy, Ctx
 from adpilot_ai_copy.generation.views import usd
 from adpilot_common.dependencies import db_session
+from adpilot_common.security.dependencies import Admin, Viewer
 
 router = APIRouter(prefix="/api/ai-copy/budget", tags=["budget"])
 Db = Annotated[AsyncSession, Depends(db_session)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_ai_copy.context import AiCopy, Ctx, Member, Viewer
+from adpilot_ai_copy.context import AiCopy, Ctx
 from adpilot_ai_copy.generation import repository as repo
 from adpilot_ai_copy.generation.schemas import BatchOut, BulkRequest, GenerationOut, GenerationRequest
 from adpilot_ai_copy.generation.service import Generations, ensure_variant_count
@@ -16,6 +16,7 @@ from adpilot_ai_copy.generation.views import batch_out, generation_out
 from adpilot_ai_copy.models import Generation
 from adpilot_common.dependencies import db_session
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import Member, Viewer
 
 router = APIRouter(prefix="/api/ai-copy", tags=["generations"])
 Db = Annotated[AsyncSession, Depends(db_session)]

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_ai_copy.context import Ctx, Member, Viewer
+from adpilot_ai_copy.context import Ctx
 from adpilot_ai_copy.generation.schemas import VariantOut
 from adpilot_ai_copy.generation.views import variant_out
 from adpilot_ai_copy.variants import repository, service
 from adpilot_ai_copy.variants.schemas import ApproveRequest, EditRequest, RegenerateRequest
 from adpilot_common.dependencies import db_session
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import Member, Viewer
 
 router = APIRouter(prefix="/api/ai-copy/variants", tags=["variants"])
 Db = Annotated[AsyncSession, Depends(db_session)]

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import Member, Viewer
 from adpilot_connectors.accounts import queries
 from adpilot_connectors.accounts.queries import CAMPAIGN_SORT_PATTERN, AccountRecord, CampaignFilter
 from adpilot_connectors.accounts.repository import account_in_org, parse_id
@@ -26,7 +27,7 @@ from adpilot_connectors.accounts.schemas import (
     PlatformName,
 )
 from adpilot_connectors.config import Settings
-from adpilot_connectors.context import Connectors, Ctx, Member, Viewer
+from adpilot_connectors.context import Connectors, Ctx
 from adpilot_connectors.linking.health import health_of
 from adpilot_connectors.models import AdAccountRow, CampaignRow
 from adpilot_connectors.platforms.base import Platform

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -12,11 +11,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
 from adpilot_common.problems import Problem
-from adpilot_common.security.dependencies import auth_guard_of
+from adpilot_common.security.dependencies import Member, Viewer, auth_guard_of, org_of
 from adpilot_common.security.tokens import AccessClaims
 from adpilot_connectors.accounts.repository import parse_id
 from adpilot_connectors.config import Settings
-from adpilot_connectors.context import Ctx, Member, Viewer
+from adpilot_connectors.context import Ctx
 from adpilot_connectors.linking import oauth, service, state
 from adpilot_connectors.linking.flow import complete
 from adpilot_connectors.linking.health import health_of
@@ -49,11 +48,6 @@ def _actor(request: Request, caller: AccessClaims) -> service.Actor:
         request.client.host if request.client else None,
         request.headers.get("user-agent"),
     )
-
-
-def _org(caller: AccessClaims) -> uuid.UUID:
-    assert caller.org_id is not None  # require_role refuses callers without an org
-    return caller.org_id
 
 
 def _not_configured(settings: Settings, platform: Platform) -> Problem | None:
@@ -109,7 +103,7 @@ async def link_sandbox(request: Request, ctx: Ctx, caller: Member) -> Connection
     if problem is not None:
         raise problem
     try:
-        connection = await service.link_sandbox(ctx, _org(caller), _actor(request, caller))
+        connection = await service.link_sandbox(ctx, org_of(caller), _actor(request, caller))
     except PlatformError as exc:
         raise Problem(
             502, "Platform unavailable", f"The sandbox could not list its accounts: {exc}"
@@ -145,7 +139,7 @@ async def authorize(
             session,
             ctx.box,
             platform=chosen,
-            org_id=_org(caller),
+            org_id=org_of(caller),
             user_id=caller.user_id,
             session_id=caller.session_id,
             pkce=chosen is Platform.GOOGLE,  # Meta's and TikTok's web flows take no PKCE
@@ -204,7 +198,7 @@ async def connections(ctx: Ctx, caller: Viewer) -> list[ConnectionOut]:
     """The organisation's linked logins with their token health; tokens never leave the service."""
     now = datetime.now(UTC)
     async with ctx.sessions() as session:
-        rows = await service.list_connections(session, _org(caller))
+        rows = await service.list_connections(session, org_of(caller))
     return [_out(connection, accounts, ctx.settings, now) for connection, accounts in rows]
 
 
@@ -213,5 +207,5 @@ async def unlink(connection_id: str, request: Request, ctx: Ctx, caller: Member)
     """Unlink a login: its ad accounts, their mirror and jobs go with it."""
     target = parse_id(connection_id, "connection")
     async with ctx.sessions() as session, session.begin():
-        await service.unlink(session, _org(caller), target, _actor(request, caller))
+        await service.unlink(session, org_of(caller), target, _actor(request, caller))
     return Response(status_code=204)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from adpilot_common.security.dependencies import Member, Viewer
 from adpilot_connectors.accounts.repository import account_in_org, parse_id
-from adpilot_connectors.context import Ctx, Member, Viewer
+from adpilot_connectors.context import Ctx
 from adpilot_connectors.sync import repository, service
 from adpilot_connectors.sync.schemas import SyncRunOut
 

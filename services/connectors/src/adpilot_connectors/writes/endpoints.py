@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from adpilot_common.security.dependencies import Member, Viewer
 from adpilot_connectors.accounts.repository import account_in_org, parse_id
-from adpilot_connectors.context import Ctx, Member, Viewer
+from adpilot_connectors.context import Ctx
 from adpilot_connectors.writes import repository, service
 from adpilot_connectors.writes.schemas import WriteJobDetail, WriteJobOut, WriteJobPage, WriteJobRequest
 from adpilot_connectors.writes.service import RequestInfo

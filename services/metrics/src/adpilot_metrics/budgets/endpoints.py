@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.dependencies import db_session
 from adpilot_common.problems import Problem
-from adpilot_common.security.dependencies import require_role
-from adpilot_common.security.tokens import AccessClaims, Role
-from adpilot_metrics.access import in_org, org_of
+from adpilot_common.security.dependencies import Member, Viewer, org_of
+from adpilot_common.security.tokens import AccessClaims
+from adpilot_metrics.access import in_org
 from adpilot_metrics.budgets.pacing import pacing_of
 from adpilot_metrics.budgets.schemas import (
     AlertFiringList,
@@ -35,8 +35,6 @@ from adpilot_metrics.models.budgets import AlertFiring, AlertRule, Budget
 router = APIRouter(prefix="/api/metrics")
 
 Session = Annotated[AsyncSession, Depends(db_session)]
-Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
-Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
 
 
 async def _budget(session: AsyncSession, caller: AccessClaims, budget_id: uuid.UUID) -> Budget:

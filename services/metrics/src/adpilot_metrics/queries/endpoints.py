@@ -12,16 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.connector import PlatformName
 from adpilot_common.problems import Problem
-from adpilot_common.security.dependencies import require_role
-from adpilot_common.security.tokens import AccessClaims, Role
+from adpilot_common.security.dependencies import Viewer
 from adpilot_metrics.config import Settings
 from adpilot_metrics.queries import service
 from adpilot_metrics.queries.schemas import Bucket, RankBy, Timeseries, TopCampaigns, Totals
 from adpilot_metrics.queries.service import Selection
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
-
-Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot_common.dependencies import db_session
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
-from adpilot_common.security.dependencies import require_role
-from adpilot_common.security.tokens import AccessClaims, Role
-from adpilot_metrics.access import in_org, org_of
+from adpilot_common.security.dependencies import Admin, Member, Viewer, org_of
+from adpilot_common.security.tokens import AccessClaims
+from adpilot_metrics.access import in_org
 from adpilot_metrics.config import Settings
 from adpilot_metrics.models import Report, ReportFile, ReportSchedule
 from adpilot_metrics.queries.service import Selection, check_scope, validate_range
@@ -35,9 +35,6 @@ from adpilot_metrics.reports.schemas import (
 router = APIRouter(prefix="/api/metrics", tags=["reports"])
 
 Session = Annotated[AsyncSession, Depends(db_session)]
-Viewer = Annotated[AccessClaims, Depends(require_role(Role.VIEWER))]
-Member = Annotated[AccessClaims, Depends(require_role(Role.MEMBER))]
-Admin = Annotated[AccessClaims, Depends(require_role(Role.ADMIN))]
 
 
 def _out(report: Report) -> ReportOut:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims, Role
-from adpilot_notify.api import Session, Viewer, org_of
+from adpilot_notify.api import Session
 from adpilot_notify.deliveries.repository import BATCHED
 from adpilot_notify.deliveries.schemas import AttemptOut, DeliveryDetail, DeliveryList, DeliveryOut
 from adpilot_notify.models import Delivery, DeliveryAttempt

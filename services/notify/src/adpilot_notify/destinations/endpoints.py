@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, update
 
 from adpilot_common.problems import Problem
+from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
-from adpilot_notify.api import Session, Viewer, org_of
+from adpilot_notify.api import Session
 from adpilot_notify.config import Settings
 from adpilot_notify.deliveries import repository
 from adpilot_notify.destinations.addresses import InvalidAddress, normalise
