@@ -11,6 +11,7 @@ from nats.aio.client import Client as NatsClient
 
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import build_event
+from adpilot_common.testing.jetstream import consumer_caught_up
 
 from .conftest import ConnectorsApp, Tenant
 from .write_support import (
@@ -56,11 +57,7 @@ async def publish(
     )
     ack = await js.publish("copy.v1.approved", event.to_bytes(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
 
-    async def handled() -> bool:
-        info = await js.consumer_info("AI_COPY", CONSUMER)
-        return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
-
-    await wait_for(handled)
+    await wait_for(lambda: consumer_caught_up(js, "AI_COPY", CONSUMER, ack.seq))
 
 
 async def ad_group_of(app: ConnectorsApp, tenant: Tenant, account_id: uuid.UUID) -> str:

@@ -25,6 +25,7 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.scheduling import TICK_SUBJECT, tick_id
+from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_metrics.config import Settings
@@ -125,15 +126,7 @@ async def publish_campaign_events(svc: MetricsService, *envelopes: EventEnvelope
 
 
 async def settled_subject(svc: MetricsService, subject: str, seq: int) -> None:
-    async def caught_up() -> bool:
-        try:
-            info = await svc.js.consumer_info("CONNECTORS", durable_name("metrics", subject))
-        except Exception:
-            return False
-        floor = info.ack_floor.stream_seq
-        return info.num_ack_pending == 0 and floor is not None and floor >= seq
-
-    await wait_for(caught_up)
+    await wait_for(lambda: consumer_caught_up(svc.js, "CONNECTORS", durable_name("metrics", subject), seq))
 
 
 @dataclass
@@ -210,11 +203,8 @@ class MetricsService:
             headers={"Nats-Msg-Id": f"{job}:{slot.isoformat()}:{uuid.uuid4()}"},
         )
 
-        async def handled() -> bool:
-            info = await self.js.consumer_info("SCHEDULE", durable_name("metrics", TICK_SUBJECT))
-            return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
-
-        await wait_for(handled)
+        consumer = durable_name("metrics", TICK_SUBJECT)
+        await wait_for(lambda: consumer_caught_up(self.js, "SCHEDULE", consumer, ack.seq))
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

@@ -32,6 +32,7 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.streams import stream_for_subject
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
+from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_notify.config import Settings
@@ -176,11 +177,7 @@ class Notify:
         stream = stream_for_subject(envelope.type).name
         consumer = durable_name("notify", envelope.type)
 
-        async def handled() -> bool:
-            info = await self.js.consumer_info(stream, consumer)
-            return info.num_ack_pending == 0 and (info.ack_floor.stream_seq or 0) >= ack.seq
-
-        await wait_for(handled)
+        await wait_for(lambda: consumer_caught_up(self.js, stream, consumer, ack.seq))
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
