@@ -41,6 +41,11 @@ async def upstream() -> AsyncIterator[Upstream]:
         seen.calls += 1
         return {"ok": "yes"}
 
+    @app.post("/api/metrics/echo")
+    async def echo() -> dict[str, str]:
+        seen.calls += 1
+        return {"ok": "written"}
+
     @app.get("/api/metrics/slow")
     async def slow() -> dict[str, str]:
         await asyncio.sleep(5)
@@ -229,3 +234,33 @@ async def test_the_merged_document_is_served_and_names_a_missing_service(
     assert document["info"]["title"] == "AdPilot API"
     assert "/api/metrics/quick" in document["paths"]
     assert "notify" in document["x-missing-services"]  # its address answers nothing here
+
+
+async def test_cross_site_writes_are_refused_before_any_service(
+    start_gateway: Callable[..., Any], upstream: Upstream
+) -> None:
+    spa = "http://127.0.0.1:8000"
+    async with start_gateway(allowed_origins=[spa], cors_origins=["https://partner.example"]) as gateway:
+        for headers in (
+            {"Origin": "https://evil.example"},
+            {"Origin": "null"},
+            {"Sec-Fetch-Site": "cross-site"},  # no Origin, but the browser says cross-site
+        ):
+            refused = await gateway.post("/api/metrics/echo", headers=headers)
+            assert refused.status_code == 403, headers
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["title"] == "Cross-site request refused"
+        assert upstream.calls == 0
+
+        for headers in (
+            {"Origin": spa},
+            {"Origin": "https://partner.example"},  # a listed CORS origin
+            {"Sec-Fetch-Site": "same-origin"},
+            {},  # no browser: curl, a server
+        ):
+            allowed = await gateway.post("/api/metrics/echo", headers=headers)
+            assert allowed.status_code == 200, headers
+        # Reads are never refused for their origin (CORS decides whether the browser may see them).
+        read = await gateway.get("/api/metrics/quick", headers={"Origin": "https://evil.example"})
+        assert read.status_code == 200
+        assert upstream.calls == 5

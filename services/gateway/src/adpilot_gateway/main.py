@@ -11,6 +11,7 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.security.dependencies import install_auth
 from adpilot_common.security.tokens import JwksCache
 from adpilot_gateway.config import Settings
+from adpilot_gateway.csrf import CrossSiteWriteGuard
 from adpilot_gateway.headers import SecurityHeaders
 from adpilot_gateway.live.endpoint import build_live_router
 from adpilot_gateway.live.feed import LiveFeed
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Correlation-ID"],
         max_age=600,
+    )
+    app.add_middleware(
+        CrossSiteWriteGuard, trusted_origins=[*settings.allowed_origins, *settings.cors_origins]
     )
     app.include_router(build_live_router(hub, guard, settings.allowed_origins))
     app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all
