@@ -77,6 +77,7 @@ class ServiceRuntime:
                 listen_dsn=asyncpg_dsn(self.settings.database_url),
                 batch_size=self.settings.outbox_batch_size,
                 poll_interval_s=self.settings.outbox_poll_interval_s,
+                service=self.service,
             )
             self.relay.start()
         for hook in self._on_start:

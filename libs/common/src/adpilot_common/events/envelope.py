@@ -20,6 +20,9 @@ class EventEnvelope(BaseModel):
     source: str = Field(description="The producing service")
     org_id: uuid.UUID | None = Field(default=None, description="Tenant; None for platform-level events")
     correlation_id: str | None = None
+    # CloudEvents' distributed-tracing extension: the W3C trace context of the request that caused the event, so
+    # the relay and the consumers continue its trace. Before ``data``: the relay finds it without parsing.
+    traceparent: str | None = Field(default=None, description="W3C trace context of the causing request")
     data: dict[str, Any]
 
     def to_bytes(self) -> bytes:

@@ -36,6 +36,7 @@ from adpilot_common.events.streams import stream_for_subject
 from adpilot_common.logging import correlation_scope, get_logger
 from adpilot_common.messaging.inbox import claim_events, count_failure, forget_failures
 from adpilot_common.metrics import EVENTS_CONSUMED
+from adpilot_common.telemetry import handler_span
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -179,9 +180,15 @@ class EventConsumer(Generic[P]):
                 if delivery.envelope.id not in first_seen:
                     continue  # already applied (or twice in this batch): ack without a second effect
                 first_seen.discard(delivery.envelope.id)
-                with correlation_scope(delivery.envelope.correlation_id, event_id=str(delivery.envelope.id)):
+                envelope = delivery.envelope
+                with (
+                    correlation_scope(envelope.correlation_id, event_id=str(envelope.id)),
+                    handler_span(
+                        envelope.type, self.name, str(envelope.id), delivery.raw.headers, envelope.traceparent
+                    ),
+                ):
                     try:
-                        await self.handler(session, delivery.envelope, delivery.payload)
+                        await self.handler(session, envelope, delivery.payload)
                     except Exception as exc:
                         raise HandlerFailed(delivery, exc) from exc
 

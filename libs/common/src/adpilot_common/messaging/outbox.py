@@ -14,6 +14,7 @@ from adpilot_common.db import OutboxMessage
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.registry import contract_for
 from adpilot_common.logging import current_correlation_id
+from adpilot_common.telemetry import current_traceparent
 
 OUTBOX_CHANNEL = "adpilot_outbox"
 
@@ -41,6 +42,7 @@ def build_event(
         source=source,
         org_id=org_id,
         correlation_id=correlation_id or current_correlation_id(),
+        traceparent=current_traceparent(),
         data=payload,
     )
 

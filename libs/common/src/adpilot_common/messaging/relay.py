@@ -19,6 +19,8 @@ from sqlalchemy import text
 
 from adpilot_common.logging import get_logger
 from adpilot_common.messaging.outbox import OUTBOX_CHANNEL
+from adpilot_common.metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_FAILURES
+from adpilot_common.telemetry import publish_span, traceparent_in_envelope
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
@@ -52,6 +54,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.2,
         publish_timeout_s: float = 5.0,
         keep_published: timedelta = timedelta(days=3),
+        service: str = "unknown",
     ) -> None:
         self._sessions = session_factory
         self._js = js
@@ -64,6 +67,8 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
+        self._published = EVENTS_PUBLISHED.labels(service)
+        self._failed = OUTBOX_PUBLISH_FAILURES.labels(service)
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many rows were marked published."""
@@ -75,19 +80,21 @@ class OutboxRelay:
             published = [e.id for e, outcome in zip(rows, outcomes, strict=True) if outcome is None]
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             if failures:
+                self._failed.inc(len(failures))
                 log.warning("outbox publish failed", failed=len(failures), error=repr(failures[0]))
             if published:
                 await self._mark_published(session, published)
         self.published_total += len(published)
+        self._published.inc(len(published))
         return len(published)
 
     async def _publish(self, event: PendingEvent) -> None:
-        await self._js.publish(
-            event.subject,
-            event.payload,
-            timeout=self._publish_timeout_s,
-            headers={"Nats-Msg-Id": str(event.id)},
-        )
+        headers = {"Nats-Msg-Id": str(event.id)}
+        # The request that wrote the event continues here: a publish span, its context in the NATS headers.
+        with publish_span(event.subject, traceparent_in_envelope(event.payload), headers):
+            await self._js.publish(
+                event.subject, event.payload, timeout=self._publish_timeout_s, headers=headers
+            )
 
     async def _mark_published(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
         await session.execute(_MARK, {"ids": ids})

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_ai_copy.budget import repository
 from adpilot_ai_copy.config import Settings
+from adpilot_ai_copy.providers.observability import LLM_BUDGET_REFUSALS
 from adpilot_common.problems import Problem
 
 BUDGET_PROBLEM = "https://adpilot.dev/problems/ai-copy-budget-exhausted"
@@ -66,6 +67,7 @@ async def ensure_budget(session: AsyncSession, org_id: uuid.UUID, settings: Sett
     crosses the line completes (its cost is only known afterwards)."""
     status = await budget_status(session, org_id, settings)
     if status.exhausted:
+        LLM_BUDGET_REFUSALS.inc()
         raise BudgetExhausted(status)
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from adpilot_ai_copy.brief import CopyBrief
 from adpilot_ai_copy.generation import prompt
 from adpilot_ai_copy.providers.base import Completion, CopyProvider, CopyTask, Message
+from adpilot_ai_copy.providers.observability import count_completion
 from adpilot_ai_copy.rules.platforms import PlatformCopy, RuleContext, copy_fields, validate_copy
 
 T = TypeVar("T")
@@ -96,6 +97,7 @@ class Engine:
         for attempt in range(self.max_repairs + 1):
             completion = await self.provider.complete(messages, replace(task, seed=task.seed + attempt))
             ledger.completions.append(completion)
+            count_completion(completion)
             result, errors = parse(completion.content)
             if not errors:
                 return result

@@ -28,6 +28,7 @@ from litellm.types.utils import CostPerToken  # noqa: E402
 
 from adpilot_ai_copy.config import ProviderSettings  # noqa: E402
 from adpilot_ai_copy.providers.base import Completion, CopyTask, Message, ProviderUnavailable  # noqa: E402
+from adpilot_ai_copy.providers.observability import LLM_PROVIDER_FAILURES  # noqa: E402
 from adpilot_common.logging import get_logger  # noqa: E402
 
 litellm.suppress_debug_info = True
@@ -68,6 +69,7 @@ class LiteLLMProviders:
                 reason = f"{type(exc).__name__}{_status_of(exc)}"
                 log.warning("llm provider failed; trying the next one", provider=provider.model, error=reason)
                 failures.append(f"{provider.model}: {reason}")
+                LLM_PROVIDER_FAILURES.labels(provider.model).inc()
                 continue
             return _completion(provider, response)
         raise ProviderUnavailable("every LLM provider failed (" + "; ".join(failures) + ")")

@@ -10,6 +10,7 @@ lost lease (another worker took the run over) stops this attempt without writing
 from __future__ import annotations
 
 import asyncio
+import time
 import traceback
 import uuid
 
@@ -25,6 +26,7 @@ from adpilot_connectors.quota import pause_remaining_s
 from adpilot_connectors.sync import runs
 from adpilot_connectors.sync.errors import SyncFailure, backoff_s, classify, redact
 from adpilot_connectors.sync.metrics import metrics_window, send_metrics
+from adpilot_connectors.sync.observability import count_run
 from adpilot_connectors.sync.structure import apply_structure, fetch_structure
 from adpilot_connectors.sync.target import SyncTarget
 
@@ -46,6 +48,7 @@ def sync_give_up_hook(connectors: Connectors) -> GiveUpHook:
         target = await runs.load_target(session, connectors, job_id)
         if target is not None:
             await runs.fail(session, target, SyncFailure("internal", reason), lease=None)
+            count_run(target.platform.value, "failed", kind="internal")
 
     return on_give_up
 
@@ -57,6 +60,7 @@ async def run_sync(connectors: Connectors, job_id: uuid.UUID, lease: JobLease) -
         return  # the account (and with it the run) was deleted meanwhile
     target = loaded.target
     credentials: Credentials | None = None
+    started = time.monotonic()
     try:
         _refuse_if_paused(loaded.connection)
         credentials = await refresh_connection(connectors, target.connection_id)
@@ -72,6 +76,7 @@ async def run_sync(connectors: Connectors, job_id: uuid.UUID, lease: JobLease) -
             rows = await send_metrics(connectors, target, client, lease, window)
         async with connectors.sessions() as session, session.begin():
             await runs.complete(session, target, lease, window.complete_through)
+        count_run(target.platform.value, "succeeded", time.monotonic() - started)
         log.info(
             "sync run succeeded",
             run_id=str(target.run_id),
@@ -89,9 +94,11 @@ async def run_sync(connectors: Connectors, job_id: uuid.UUID, lease: JobLease) -
         failure = classify(exc, secrets)
         _log_failure(target, lease, exc, failure, secrets)
         if failure.retryable and not lease.last_attempt:
+            count_run(target.platform.value, "retried", time.monotonic() - started)
             raise RetryLater(failure.message, delay_s=backoff_s(lease.attempt)) from None
         async with connectors.sessions() as session, session.begin():
             await runs.fail(session, target, failure, lease=lease)
+        count_run(target.platform.value, "failed", time.monotonic() - started, kind=failure.kind)
 
 
 def _refuse_if_paused(connection: PlatformConnection) -> None:

@@ -18,6 +18,7 @@ from adpilot_common.logging import get_logger
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_metrics.models import Report, ReportFile
 from adpilot_metrics.reports.content import gather
+from adpilot_metrics.reports.observability import REPORT_SECONDS, REPORTS
 from adpilot_metrics.reports.render import render
 
 log = get_logger(__name__)
@@ -65,13 +66,16 @@ def report_job_handler(sessions: async_sessionmaker[AsyncSession]) -> JobHandler
             await add_to_outbox(
                 session, build_event("report.v1.ready", ready, source="metrics", org_id=report.org_id)
             )
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        REPORTS.labels(report.format, "succeeded").inc()
+        REPORT_SECONDS.labels(report.format).observe(seconds)
         log.info(
             "report ready",
             report_id=str(job_id),
             format=report.format,
             bytes=len(rendered.data),
             breakdown_rows=len(content.breakdown),
-            seconds=round((datetime.now(UTC) - started).total_seconds(), 3),
+            seconds=round(seconds, 3),
         )
 
     return handle
@@ -91,4 +95,5 @@ async def report_gave_up(session: AsyncSession, job_id: uuid.UUID, error: str) -
     await add_to_outbox(
         session, build_event("report.v1.failed", failed, source="metrics", org_id=report.org_id)
     )
+    REPORTS.labels(report.format, "failed").inc()
     log.warning("report failed for good", report_id=str(job_id), error=error)

@@ -28,6 +28,7 @@ from adpilot_notify.channels.base import (
 )
 from adpilot_notify.config import RetryPolicy, Settings
 from adpilot_notify.deliveries import repository
+from adpilot_notify.deliveries.observability import count_attempt
 from adpilot_notify.models import Delivery, WebhookEndpoint
 from adpilot_notify.templates.renderer import render
 
@@ -105,6 +106,7 @@ class DeliverySender:
                         .where(Delivery.id == job_id)
                         .values(last_status_code=failure.status_code)
                     )
+                count_attempt(channel, "retried", _ms(started))
                 log.info("delivery deferred", delivery_id=str(job_id), channel=channel, delay_s=delay)
                 raise RetryLater(str(failure), delay_s=delay)
             reason = f"gave up after {lease.attempt} attempts: {failure}"
@@ -177,6 +179,7 @@ class DeliverySender:
                     .where(WebhookEndpoint.id == d.endpoint_id)
                     .values(consecutive_failures=0)
                 )
+        count_attempt(d.channel, "sent", ms)
         log.info("delivery sent", delivery_id=str(d.id), channel=d.channel, template=d.template)
 
     async def _failed(
@@ -199,6 +202,7 @@ class DeliverySender:
                 await repository.finish_members(session, d.id, JobStatus.FAILED.value, reason[:2000])
             if d.endpoint_id is not None and "endpoint is disabled" not in reason and "deleted" not in reason:
                 await self._count_endpoint_failure(session, d.endpoint_id)
+        count_attempt(d.channel, "failed", ms)
         log.warning("delivery failed", delivery_id=str(d.id), channel=d.channel, reason=reason)
 
     async def _count_endpoint_failure(self, session: AsyncSession, endpoint_id: uuid.UUID) -> None:
