@@ -191,9 +191,12 @@ def test_caddyfile() -> None:
         "Strict-Transport-Security",
         "X-Content-Type-Options",
         "Referrer-Policy",
-        "Content-Security-Policy",
     ):
         assert any(ln.startswith(header) for ln in lines), f"missing security header {header}"
+    # The gateway's CSP names a fresh style nonce per SPA page: a fixed policy here would replace it.
+    assert not any(ln.startswith("Content-Security-Policy") for ln in lines)
+    for header in ("traceparent", "tracestate", "baggage"):  # clients must not pick our trace ids
+        assert f"header_up -{header}" in lines, f"{header} from the internet must be dropped"
     assert not any(ln.startswith(("tls internal", "auto_https off", "http://")) for ln in lines)
 
 

@@ -324,6 +324,13 @@ def test_network_policy_egress(base: list[Doc], svc: Svc) -> None:
         for other in SERVICES.values():
             if other.name != "gateway":
                 assert other.port in allowed, f"gateway cannot reach {other.name}"
+    # Traces go to the collector the ConfigMap names, in the observability namespace.
+    assert [peer["namespaceSelector"]["matchLabels"] for peer in allowed[4318]] == [
+        {"kubernetes.io/metadata.name": "observability"}
+    ]
+    config = find(base, "ConfigMap", f"{svc.name}-config")["data"]
+    endpoint = config[f"{svc.prefix}OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint.endswith(".observability.svc.cluster.local:4318"), endpoint
 
 
 def test_migration_jobs_can_reach_postgres_and_dns(base: list[Doc]) -> None:
