@@ -1,4 +1,5 @@
-"""Fixtures for the delivery tests: a database with the eventing tables and an ``effects`` table.
+"""Fixtures for the delivery tests (a database with the eventing tables and an ``effects`` table) and the
+deployment-file tests (the rendered kustomize base and overlays, the compose model).
 
 ``effects`` deliberately has no unique key, so a repeated effect would show up as an extra row.
 """
@@ -9,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import text
@@ -20,6 +21,8 @@ from adpilot_common.events.contracts.user import UserRegistered
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_common.settings import BaseServiceSettings, service_config
+
+from .deploy_helpers import BASE, COMPOSE_FILE, OVERLAYS, Doc, load_compose, render
 
 SUBJECT = "user.v1.registered"
 CONSUMER = "probe--user-v1-registered"
@@ -93,3 +96,24 @@ async def eventually(predicate: Callable[[], Awaitable[bool]], timeout: float = 
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+# -- the deployment files, rendered once for every test_deploy_* module ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def base() -> list[Doc]:
+    """The kustomize base, rendered."""
+    return render(BASE)
+
+
+@pytest.fixture(scope="session")
+def overlays() -> dict[str, list[Doc]]:
+    """Each overlay (dev, prod), rendered."""
+    return {env: render(path) for env, path in OVERLAYS.items()}
+
+
+@pytest.fixture(scope="session")
+def compose() -> dict[str, Any]:
+    """deploy/compose/docker-compose.yml as docker compose reads it."""
+    return load_compose(COMPOSE_FILE)

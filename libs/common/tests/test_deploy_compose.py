@@ -45,11 +45,6 @@ from .deploy_helpers import (
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return load_compose(COMPOSE_FILE)
-
-
-@pytest.fixture(scope="module")
 def compose_dev() -> dict[str, Any]:
     """docker compose -f docker-compose.yml -f compose.dev.yml"""
     return load_compose(COMPOSE_FILE, COMPOSE_DEV_FILE)

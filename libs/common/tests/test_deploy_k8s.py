@@ -45,16 +45,6 @@ from .deploy_helpers import (
 )
 
 
-@pytest.fixture(scope="module")
-def base() -> list[Doc]:
-    return render(BASE)
-
-
-@pytest.fixture(scope="module")
-def overlays() -> dict[str, list[Doc]]:
-    return {env: render(path) for env, path in OVERLAYS.items()}
-
-
 def test_renderer_smoke(base: list[Doc], overlays: dict[str, list[Doc]]) -> None:
     for docs in [base, *overlays.values()]:
         keys = [(d["kind"], d["metadata"]["name"]) for d in docs]

@@ -42,20 +42,9 @@ from .deploy_helpers import (
     load_compose,
     load_docs,
     rel,
-    render,
     text_files,
     yaml_files,
 )
-
-
-@pytest.fixture(scope="module")
-def base() -> list[Doc]:
-    return render(BASE)
-
-
-@pytest.fixture(scope="module")
-def overlays() -> dict[str, list[Doc]]:
-    return {env: render(path) for env, path in OVERLAYS.items()}
 
 
 @pytest.fixture(scope="module")

@@ -12,36 +12,15 @@ from typing import Any
 import pytest
 
 from .deploy_helpers import (
-    BASE,
-    COMPOSE_FILE,
     NATS_DIR,
-    OVERLAYS,
     SERVICES,
     STREAMS,
     Doc,
     env_of,
     find,
     go_duration_s,
-    load_compose,
     load_docs,
-    render,
 )
-
-
-@pytest.fixture(scope="module")
-def base() -> list[Doc]:
-    return render(BASE)
-
-
-@pytest.fixture(scope="module")
-def overlays() -> dict[str, list[Doc]]:
-    return {env: render(path) for env, path in OVERLAYS.items()}
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return load_compose(COMPOSE_FILE)
-
 
 # ---------------------------------------------------------------------------
 # NATS: Helm values and NACK streams
