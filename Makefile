@@ -33,7 +33,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 NODE_STAMP := web/node_modules/.package-lock.json
 SERVICE_SRCS := $(wildcard services/*/src)
 
-.PHONY: help install python-deps web-deps check-node pango web run test test-python test-web test-browser lint bench clean distclean
+.PHONY: help install python-deps web-deps check-node pango web api-client run test test-python test-web test-browser chaos abuse images lint bench clean distclean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,6 +66,12 @@ web/dist/index.html: $(WEB_SOURCES) $(NODE_STAMP)
 	cd web && npm run build
 	@touch $@
 
+# The typed API client's inputs: the services' merged OpenAPI (built in-process, nothing started) and the
+# TypeScript types generated from it. Both are committed; tests fail when either is stale.
+api-client: python-deps web-deps ## regenerate web/openapi.json (from the services) and web/src/api/schema.d.ts
+	$(PY) -m adpilot_gateway.openapi_export
+	cd web && npm run gen:api
+
 run: install web ## run the whole stack on 127.0.0.1 (gateway: http://127.0.0.1:8000); Ctrl-C stops it
 	$(PY) -m adpilot_common.devstack run $(ARGS)
 
@@ -83,7 +89,7 @@ pango:
 	fi
 
 test-python: install web pango # the launcher tests need web/dist
-	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser and not chaos" $(PYTEST_ARGS)
 
 test-web: web-deps
 	cd web && npm test
@@ -93,19 +99,29 @@ test-browser: install web ## Playwright tests in the system Chromium against the
 	@test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) not found: apt-get install -y chromium (or make test-browser CHROMIUM=/path/to/chromium)" >&2; exit 1; }
 	ADPILOT_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
+chaos: install web pango ## resilience suite: kill -9 each service, NATS restart, PostgreSQL down, replicas, poison
+	$(PY) -m pytest resilience -m chaos -s -p no:cacheprovider $(PYTEST_ARGS)
+
+abuse: install pango ## abuse suite: schemathesis, cross-tenant walk, sign-in brute force, malformed bodies
+	$(PY) -m pytest abuse -s -p no:cacheprovider $(PYTEST_ARGS)
+
+images: ## build the six service images with docker buildx bake (needs Docker; REGISTRY=… TAG=… to name them)
+	docker buildx bake -f deploy/docker/docker-bake.hcl --load
+
 lint: python-deps ## ruff (lint + format check) and mypy (strict on libs/common/src)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict libs/common/src
 	$(VENV)/bin/mypy $(SERVICE_SRCS)
 
-bench: python-deps ## benchmarks: delivery (bench/run.py, options via ARGS=...), auth, sandbox sync, metrics ingestion and queries, gateway
+bench: python-deps ## benchmarks: delivery (bench/run.py, options via ARGS=...), auth, sandbox sync, metrics ingestion and queries, gateway, load test
 	$(PY) bench/run.py $(ARGS)
 	$(PY) bench/auth.py
 	$(PY) bench/sandbox_sync.py
 	$(PY) bench/ingest.py
 	$(PY) bench/dashboard_query.py
 	$(PY) bench/gateway.py
+	$(PY) bench/load.py
 
 clean: ## remove build output and caches (keeps .venv, node_modules and the dev data in .data)
 	rm -rf web/dist .pytest_cache .mypy_cache .ruff_cache

@@ -5,15 +5,24 @@
    Throughput at ``--concurrency`` keep-alive connections, and latency (p50/p99) at one connection, where
    added latency is not hidden by queueing. Targets: gateway >= 60% of direct throughput, <= 2 ms added p50.
 2. ``websocket fan-out``: ``--clients`` browsers of one org connected to ``/ws``; events published to NATS carry
-   their send time, ``--event-interval`` apart; latency = arrival at each client - send time (same clock).
-   Target p99 <= 50 ms.
+   their send time, ``--event-interval`` apart; latency = arrival at each client - send time (same clock, read
+   as soon as ``recv()`` returns). Target p99 <= 50 ms. Run twice: the clients split over
+   ``--client-processes`` worker processes (the headline figure), and all in the bench's own process (one event
+   loop receiving 1,000 frames per event: this measures the client as much as the gateway). CPU microseconds
+   per delivered frame are reported for the gateway and for the clients, so the client's share is visible.
 
 Everything runs on loopback: a nats-server and PostgreSQL (pgserver) in a temp dir, the metrics service and the
 gateway as their own processes (``python -m adpilot_common.serve``), auth's JWKS as a static file. The load
 generator is a minimal keep-alive HTTP/1.1 client (asyncio streams): a full client library would measure itself.
 
     .venv/bin/python bench/gateway.py [--seconds 5] [--concurrency 32] [--clients 1000] [--events 20]
-                                      [--event-interval 0.5] [--out bench/results/gateway.json] [--strict]
+                                      [--client-processes 4] [--event-interval 0.5]
+                                      [--out bench/results/gateway.json] [--strict] [--skip-websocket]
+                                      [--profile gateway.prof]
+
+HTTP figures include CPU microseconds per request of the metrics service, the gateway and the load generator
+(from /proc), the least load-dependent view of where the time goes on a shared machine. ``--profile`` runs the
+gateway under cProfile (much slower: for the breakdown, not the figures).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from typing import Any
 
 import httpx
 import nats
+import uvloop
 from sandbox_sync import loadavg, machine
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -73,8 +83,12 @@ def process(
         log.close()
 
 
-def serve(service: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "adpilot_common.serve", service, "--host", "127.0.0.1", "--port", str(port)]
+def serve(service: str, port: int, profile: Path | None = None) -> list[str]:
+    """The service's command line; with ``profile``, run under cProfile, stats written there at exit."""
+    wrap = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
+    return [
+        sys.executable, *wrap, "-m", "adpilot_common.serve", service, "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
 
 
 async def ready(url: str, limit_s: float = 60.0) -> None:
@@ -86,6 +100,15 @@ async def ready(url: str, limit_s: float = 60.0) -> None:
                     return
             await asyncio.sleep(0.2)
     raise RuntimeError(f"{url} did not become ready")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU (user + system) a process has used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------------------------------ HTTP load
@@ -138,7 +161,12 @@ def request_bytes(port: int, token: str) -> bytes:
     ).encode()
 
 
-async def load(port: int, token: str, connections: int, seconds: float) -> dict[str, Any]:
+async def load(
+    port: int, token: str, connections: int, seconds: float, pids: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """``pids``: processes whose CPU time per request is reported (load-independent: where the cost is)."""
+    pids = (pids or {}) | {"bench_client": os.getpid()}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     clients = [KeepAliveClient(port, request_bytes(port, token)) for _ in range(connections)]
     latencies: list[float] = []
     errors = 0
@@ -156,6 +184,7 @@ async def load(port: int, token: str, connections: int, seconds: float) -> dict[
     started = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in clients))
     elapsed = time.perf_counter() - started
+    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     for client in clients:
         await client.close()
     if errors:
@@ -168,34 +197,59 @@ async def load(port: int, token: str, connections: int, seconds: float) -> dict[
         "req_per_s": round(len(ordered) / elapsed, 1),
         "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
         "p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 3),
+        "cpu_us_per_request": {name: round(c / len(ordered) * 1e6) for name, c in cpu.items()},
     }
 
 
 # ------------------------------------------------------------------------------------------ WebSocket fan-out
 
 
-async def fan_out(
-    gateway_port: int, token: str, nats_url: str, clients: int, events: int, interval_s: float
-) -> dict[str, Any]:
-    url = f"ws://127.0.0.1:{gateway_port}/ws"
+async def connect_clients(url: str, token: str, count: int) -> list[ClientConnection]:
+    """``count`` browsers of the org: connected, authenticated and told ``ready`` by the gateway."""
     sockets: list[ClientConnection] = []
-    for _ in range(clients):
+    for _ in range(count):
         socket = await connect(url, origin=ORIGIN, max_queue=None)  # type: ignore[arg-type]
         await socket.send(json.dumps({"type": "auth", "token": token}))
         sockets.append(socket)
     for socket in sockets:
         assert json.loads(await socket.recv())["type"] == "ready"
+    return sockets
+
+
+async def listen(sockets: list[ClientConnection], events: int) -> list[float]:
+    """Latency of every event at every socket: the clock is read as soon as ``recv()`` returns the frame, before
+    it is parsed (parsing is the client's work, not delivery), against the send time the event carries."""
     latencies: list[float] = []
 
-    async def listen(socket: ClientConnection) -> None:
+    async def one(socket: ClientConnection) -> None:
         received = 0
         while received < events:
-            frame = json.loads(await socket.recv())
+            text = await socket.recv()
+            arrived = time.time()
+            frame = json.loads(text)
             if frame["type"] == "event":
-                latencies.append(time.time() - frame["event"]["data"]["sent_at"])
+                latencies.append(arrived - frame["event"]["data"]["sent_at"])
                 received += 1
 
-    listeners = [asyncio.create_task(listen(s)) for s in sockets]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one(s) for s in sockets)), timeout=120)
+    finally:
+        for socket in sockets:
+            await socket.close()
+    return latencies
+
+
+async def client_worker(url: str, count: int, events: int) -> None:
+    """``--ws-worker``: a share of the browsers in a process of its own; says ``ready`` on stdout once they are
+    all connected, then prints its latencies and CPU seconds as one JSON line."""
+    sockets = await connect_clients(url, os.environ["BENCH_WS_TOKEN"], count)
+    print("ready", flush=True)
+    cpu = time.process_time()
+    latencies = await listen(sockets, events)
+    print(json.dumps({"latencies": latencies, "cpu_s": time.process_time() - cpu}), flush=True)
+
+
+async def publish_events(nats_url: str, events: int, interval_s: float) -> None:
     nc = await nats.connect(nats_url)
     try:
         for i in range(events):
@@ -207,20 +261,75 @@ async def fan_out(
             await asyncio.sleep(
                 interval_s
             )  # one event at a time: the figure is latency, not a queue draining
-        await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
     finally:
         await nc.close()
-        for socket in sockets:
-            await socket.close()
+
+
+async def fan_out(
+    gateway_port: int,
+    gateway_pid: int,
+    token: str,
+    nats_url: str,
+    args: argparse.Namespace,
+    procs: int,
+) -> dict[str, Any]:
+    """``procs`` 0: every client in this process (one event loop does all 1,000 receptions); otherwise the
+    clients split over ``procs`` worker processes (uvloop), so the receiving side is less of a bottleneck."""
+    url = f"ws://127.0.0.1:{gateway_port}/ws"
+    clients, events = args.clients, args.events
+    client_cpu = 0.0
+    if procs == 0:
+        sockets = await connect_clients(url, token, clients)
+        listening = asyncio.create_task(listen(sockets, events))
+        gateway_cpu = cpu_seconds(gateway_pid)
+        cpu = time.process_time()
+        await publish_events(nats_url, events, args.event_interval)
+        latencies = await listening
+        client_cpu = time.process_time() - cpu
+    else:
+        shares = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+        worker_env = {**os.environ, "BENCH_WS_TOKEN": token}
+        command = [sys.executable, __file__, "--ws-worker", url]
+        workers = [
+            await asyncio.create_subprocess_exec(
+                *command,
+                str(share),
+                str(events),
+                env=worker_env,
+                stdout=asyncio.subprocess.PIPE,
+                limit=1 << 24,
+            )
+            for share in shares
+        ]
+        for worker in workers:
+            assert worker.stdout is not None
+            if (await worker.stdout.readline()).strip() != b"ready":
+                raise RuntimeError("a websocket client worker failed to connect")
+        gateway_cpu = cpu_seconds(gateway_pid)
+        await publish_events(nats_url, events, args.event_interval)
+        latencies = []
+        for worker in workers:
+            assert worker.stdout is not None
+            result = json.loads(await worker.stdout.readline())
+            latencies += result["latencies"]
+            client_cpu += result["cpu_s"]
+            await worker.wait()
+    gateway_cpu = cpu_seconds(gateway_pid) - gateway_cpu
     ordered = sorted(latencies)
     return {
         "clients": clients,
+        "client_processes": procs or "in the bench process",
         "events": events,
-        "interval_s": interval_s,
+        "interval_s": args.event_interval,
         "deliveries": len(ordered),
         "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
         "p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2),
         "max_ms": round(ordered[-1] * 1000, 2),
+        # CPU per delivered frame: the gateway's (NATS message in, 1 frame per socket out) and the clients'.
+        "cpu_us_per_delivery": {
+            "gateway": round(gateway_cpu / len(ordered) * 1e6, 1),
+            "clients": round(client_cpu / len(ordered) * 1e6, 1),
+        },
     }
 
 
@@ -260,9 +369,10 @@ async def measure(
     ]
     with (
         process("jwks", static, {}, workdir),
-        process("metrics", serve("metrics", metrics_port), metrics_env, workdir),
-        process("gateway", serve("gateway", gateway_port), gateway_env, workdir),
+        process("metrics", serve("metrics", metrics_port), metrics_env, workdir) as metrics,
+        process("gateway", serve("gateway", gateway_port, args.profile), gateway_env, workdir) as gateway,
     ):
+        pids = {"metrics": metrics.pid, "gateway": gateway.pid}
         await ready(f"http://127.0.0.1:{metrics_port}")
         await ready(f"http://127.0.0.1:{gateway_port}")
         targets = {"direct": metrics_port, "gateway": gateway_port}
@@ -272,15 +382,27 @@ async def measure(
         latency: dict[str, list[dict[str, Any]]] = {"direct": [], "gateway": []}
         for _ in range(args.rounds):
             for name, port in targets.items():
-                throughput[name].append(await load(port, token, args.concurrency, args.seconds))
-                latency[name].append(await load(port, token, 1, args.seconds))
+                throughput[name].append(await load(port, token, args.concurrency, args.seconds, pids))
+                latency[name].append(await load(port, token, 1, args.seconds, pids))
+                cpu = throughput[name][-1]["cpu_us_per_request"]
                 print(f"  {name:8} {throughput[name][-1]['req_per_s']:>9,.0f} req/s  "
-                      f"p50 at 1 connection {latency[name][-1]['p50_ms']:.2f} ms", flush=True)  # fmt: skip
-        ws = await fan_out(gateway_port, token, nats_url, args.clients, args.events, args.event_interval)
-        print(
-            f"  websocket fan-out to {ws['clients']} clients: p50 {ws['p50_ms']} ms, p99 {ws['p99_ms']} ms",
-            flush=True,
-        )
+                      f"p50 at 1 connection {latency[name][-1]['p50_ms']:.2f} ms  CPU us/request "
+                      + " ".join(f"{k} {v}" for k, v in cpu.items()), flush=True)  # fmt: skip
+        if args.skip_websocket:
+            return {"throughput": throughput, "latency_one_connection": latency}
+        ws_runs = {
+            "separate_processes": await fan_out(
+                gateway_port, gateway.pid, token, nats_url, args, args.client_processes
+            ),
+            "single_process": await fan_out(gateway_port, gateway.pid, token, nats_url, args, 0),
+        }
+        for name, ws in ws_runs.items():
+            print(
+                f"  websocket fan-out to {ws['clients']} clients ({name.replace('_', ' ')}): p50 {ws['p50_ms']} ms,"
+                f" p99 {ws['p99_ms']} ms, CPU us/delivery {ws['cpu_us_per_delivery']}",
+                flush=True,
+            )
+        ws = ws_runs["separate_processes"]
 
     def best(runs: list[dict[str, Any]], key: str, high: bool) -> dict[str, Any]:
         return (max if high else min)(runs, key=lambda r: float(r[key]))
@@ -293,6 +415,7 @@ async def measure(
         "throughput_ratio": round(gateway_rps / direct_rps, 3),
         "added_p50_ms": round(gateway_p50 - direct_p50, 3),
         "ws_p99_ms": ws["p99_ms"],
+        "ws_p99_ms_clients_in_one_process": ws_runs["single_process"]["p99_ms"],
     }
     summary["met"] = {
         "throughput_ratio": summary["throughput_ratio"] >= TARGET_THROUGHPUT_RATIO,
@@ -305,7 +428,7 @@ async def measure(
         "best": {
             name: {"req_per_s": best(throughput[name], "req_per_s", True)["req_per_s"]} for name in throughput
         },
-        "websocket": ws,
+        "websocket": ws_runs,
         "summary": summary,
         "targets": {
             "throughput_ratio": TARGET_THROUGHPUT_RATIO,
@@ -316,6 +439,10 @@ async def measure(
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--ws-worker"]:  # a websocket client process started by fan_out()
+        url, count, events = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        uvloop.run(client_worker(url, count, events))
+        return 0
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -324,8 +451,18 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=4,
+        help="worker processes the websocket clients are split over",
+    )
     parser.add_argument("--event-interval", type=float, default=0.5, help="seconds between published events")
     parser.add_argument("--out", type=Path, default=Path("bench/results/gateway.json"))
+    parser.add_argument(
+        "--skip-websocket", action="store_true", help="HTTP only, nothing written (profiling)"
+    )
+    parser.add_argument("--profile", type=Path, help="run the gateway under cProfile, stats to this file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     load_at_start = loadavg()
@@ -343,6 +480,8 @@ def main() -> int:
         finally:
             pg.stop()
             server.stop()
+    if args.skip_websocket:
+        return 0
     doc = {
         "benchmark": "gateway",
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),

@@ -1,3 +1,4 @@
+import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import type { ProxyOptions } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -28,7 +29,8 @@ const presentDevOriginAsGateway: ProxyOptions['configure'] = (proxy) => {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  // Tailwind v4 compiles src/tailwind.css (theme + utilities only; see the comment there).
+  plugins: [react(), tailwindcss()],
   server: {
     proxy: {
       '/api': { target: GATEWAY, changeOrigin: true, configure: presentDevOriginAsGateway },
@@ -44,6 +46,9 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Page tests render whole screens with user-event typing; on a busy 2-core CI runner some take over
+    // vitest's 5 s default. Waits inside tests have their own (shorter) limits.
+    testTimeout: 15_000,
     unstubGlobals: true,
   },
 });

@@ -307,3 +307,10 @@ def test_readme_documents_operations() -> None:
         *(f"{s.prefix}NATS_STREAM_REPLICAS" for s in SERVICES.values()),
     ):
         assert needle in text, f"deploy/README.md does not mention {needle!r}"
+
+
+def test_auth_sees_the_client_address_behind_the_gateway(base: list[Doc], compose: dict[str, Any]) -> None:
+    """Sign-in limits per IP and the audit log's IPs need the client's address, which only the gateway's
+    X-Forwarded-For carries: uvicorn in auth must trust it (only the gateway can reach auth)."""
+    assert find(base, "ConfigMap", "auth-config")["data"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert env_of(compose["services"]["auth"])["FORWARDED_ALLOW_IPS"] == "*"

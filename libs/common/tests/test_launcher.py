@@ -120,7 +120,9 @@ def check_spa(launcher: LauncherProcess) -> None:
             response = client.get(path)
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith("text/html"), path
-            assert response.text == index, path
+            # The built page, with a fresh CSP style nonce in place of its placeholder.
+            nonce = response.headers["content-security-policy"].split("'nonce-", 1)[1].split("'", 1)[0]
+            assert response.text == index.replace("__CSP_NONCE__", nonce), path
         for asset in re.findall(r'(?:src|href)="(/assets/[^"]+)"', index):
             response = client.get(asset)
             assert response.status_code == 200, asset

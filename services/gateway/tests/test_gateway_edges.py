@@ -264,3 +264,28 @@ async def test_cross_site_writes_are_refused_before_any_service(
         read = await gateway.get("/api/metrics/quick", headers={"Origin": "https://evil.example"})
         assert read.status_code == 200
         assert upstream.calls == 5
+
+
+async def test_the_spa_page_gets_a_fresh_style_nonce_and_nothing_else_does(
+    start_gateway: Callable[..., Any], tmp_path: Path
+) -> None:
+    (tmp_path / "index.html").write_text(
+        '<meta name="csp-nonce" content="__CSP_NONCE__"><div id="root"></div>'
+    )
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    async with start_gateway() as gateway:
+        nonces = []
+        for path in ("/", "/dashboard", "/index.html"):
+            page = await gateway.get(path)
+            assert page.status_code == 200
+            nonce = page.text.split('content="', 1)[1].split('"', 1)[0]
+            assert nonce != "__CSP_NONCE__" and len(nonce) >= 16
+            csp = page.headers["content-security-policy"]
+            assert f"style-src 'self' 'nonce-{nonce}'" in csp and "object-src 'none'" in csp
+            assert page.headers.get_list("content-security-policy") == [csp]  # one policy, not two
+            nonces.append(nonce)
+        assert len(set(nonces)) == 3  # fresh per response
+        asset = await gateway.get("/assets/app.js")
+        assert "style-src 'self';" in asset.headers["content-security-policy"]
+        assert "nonce-" not in asset.headers["content-security-policy"]

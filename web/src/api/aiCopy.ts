@@ -1,13 +1,15 @@
 /**
- * Types and calls for the AI copy service (`/api/ai-copy/...`), mirroring
- * services/ai-copy/src/adpilot_ai_copy/{brief,generation/schemas,variants/schemas,budget/endpoints}.py.
- * Every call is scoped to the org of the access token.
+ * Types and calls for the AI copy service (`/api/ai-copy/...`). The types are the service's own schemas
+ * (`Schemas[...]`, generated from its OpenAPI), under the names the pages use; where the schema is looser
+ * than what the service sends (`fields`, `platform`, `status` are typed as plain strings/objects there) a
+ * narrower local type stays, marked as such. Every call is scoped to the org of the access token.
  */
 import { api } from './client';
+import type { Schemas, WithDefaults } from './typed';
 
 const BASE = '/api/ai-copy';
 
-export type CopyPlatform = 'google' | 'meta' | 'tiktok';
+export type CopyPlatform = Schemas['CopyBrief']['platforms'][number];
 export const COPY_PLATFORMS: readonly CopyPlatform[] = ['google', 'meta', 'tiktok'];
 export const COPY_PLATFORM_LABELS: Record<CopyPlatform, string> = {
   google: 'Google Ads',
@@ -19,90 +21,46 @@ export function copyPlatformLabel(platform: string): string {
   return COPY_PLATFORM_LABELS[platform as CopyPlatform] ?? platform;
 }
 
-/** What a person asks copy for (`CopyBrief`). */
-export interface CopyBrief {
-  product: string;
-  offer?: string | null;
-  audience: string;
-  tone?: string;
-  /** BCP 47-ish: "en", "de", "ja", "pt-BR". */
-  language?: string;
-  platforms: CopyPlatform[];
-  /** 1..50 per platform. */
-  variants?: number;
-  final_url?: string | null;
-  keywords?: string[];
-}
+/** What a person asks copy for (`CopyBrief`); tone, language and variants default in the service. */
+export type CopyBrief = WithDefaults<Schemas['CopyBrief'], 'tone' | 'language' | 'variants'>;
 
-export interface GenerationRequest extends CopyBrief {
-  /** Run as a background job: 202 and a queued generation to poll. */
-  async?: boolean;
-}
+/** `async: true` runs it as a background job: 202 and a queued generation to poll. */
+export type GenerationRequest = WithDefaults<Schemas['GenerationRequest'], 'tone' | 'language' | 'variants' | 'async'>;
 
-export interface Approval {
-  account_id: string | null;
-  ad_group_id: string | null;
-  final_url: string | null;
-}
+/** Always sent in full; the schema leaves the keys optional (their default is null), hence `Required`. */
+export type Approval = Required<Schemas['ApprovalOut']>;
 
-/** Google: headlines[], descriptions[], path1?, path2?; Meta: primary_text, headline, description; TikTok: ad_text. */
+/**
+ * Google: headlines[], descriptions[], path1?, path2?; Meta: primary_text, headline, description; TikTok: ad_text.
+ * Narrow local type: the schema has a plain object (the fields depend on the platform).
+ */
 export type CopyFields = Record<string, string | string[] | null | undefined>;
 
-export interface Variant {
-  id: string;
-  generation_id: string;
+/** `status`: draft | approved. Narrowed: the schema types `platform` as a string and `fields` as an object. */
+export type Variant = Omit<Schemas['VariantOut'], 'platform' | 'fields' | 'approval'> & {
   platform: CopyPlatform;
-  position: number;
   fields: CopyFields;
-  /** draft | approved */
-  status: string;
-  edited: boolean;
-  regenerations: number;
-  /** Soft limits (Meta's recommended primary text length). */
-  warnings: string[];
-  approved_by: string | null;
-  approved_at: string | null;
   approval: Approval | null;
-  updated_at: string;
-}
+};
 
+/** Narrow local type: the schema types a generation's `status` as a string. */
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
-export interface Generation {
-  id: string;
+/**
+ * `provider`: 'offline' for the built-in template generator, else the model used; `usage.cost_usd` is a
+ * decimal string ("0.000025"). Narrowed like {@link Variant}: the schema has plain strings/objects for
+ * `status`, `request` and the variants' `platform`/`fields`.
+ */
+export type Generation = Omit<Schemas['GenerationOut'], 'status' | 'request' | 'variants'> & {
   status: GenerationStatus;
-  batch_id: string | null;
   request: CopyBrief & Record<string, unknown>;
-  async: boolean;
-  /** 'offline' for the built-in template generator, else the model used. */
-  provider: string | null;
-  offline: boolean | null;
-  cached: boolean;
-  cached_from: string | null;
-  /** `cost_usd` is a decimal string ("0.000025"). */
-  usage: { prompt_tokens: number; completion_tokens: number; cost_usd: string | number };
-  error: string | null;
-  failure_reason: string | null;
-  created_at: string;
-  finished_at: string | null;
   variants: Variant[];
-}
+};
 
-/** Decimals come as strings ("10", "0.000025"). */
-export interface Budget {
-  monthly_budget_usd: string | number;
-  spent_usd: string | number;
-  remaining_usd: string | number;
-  /** 'default' (service setting) or 'org' (set by an admin). */
-  source: string;
-  period_start: string;
-}
+/** Decimals come as strings ("10", "0.000025"); `source`: 'default' (service setting) or 'org' (set by an admin). */
+export type Budget = Schemas['BudgetOut'];
 
-export interface ApproveRequest {
-  account_id?: string | null;
-  ad_group_id?: string | null;
-  final_url?: string | null;
-}
+export type ApproveRequest = Schemas['ApproveRequest'];
 
 export function isGenerationActive(status: string | null | undefined): boolean {
   return status === 'queued' || status === 'running';

@@ -1,16 +1,20 @@
 /**
- * Types and calls for the auth service (`/api/auth/...`), mirroring
- * services/auth/src/adpilot_auth/{users,sessions,mfa,orgs,audit}/schemas.py.
+ * Calls of the auth service (`/api/auth/...`) through the typed client; the types are the service's own
+ * schemas (`Schemas[...]`, generated from its OpenAPI), under the names the pages use.
  *
  * Sign-in, refresh and sign-out live in `src/auth/session.ts` (they manage the access token).
  */
-import { api } from './client';
+import { api, ok, publicApi, type Schemas } from './typed';
 
-const BASE = '/api/auth';
-
-export type Role = 'viewer' | 'member' | 'admin' | 'owner';
+export type Role = Schemas['OrgOut']['role'];
 export const ROLES: readonly Role[] = ['viewer', 'member', 'admin', 'owner'];
-export const INVITABLE_ROLES: readonly Role[] = ['viewer', 'member', 'admin'];
+/** Roles an invitation may carry: an owner is made by a role change, never invited. */
+export type InvitableRole = NonNullable<Schemas['InvitationCreate']['role']>;
+export const INVITABLE_ROLES: readonly InvitableRole[] = ['viewer', 'member', 'admin'];
+
+export function isInvitable(role: Role): role is InvitableRole {
+  return (INVITABLE_ROLES as readonly Role[]).includes(role);
+}
 
 /** Role ranking as in the auth service (`orgs.service.rank`). */
 export function roleRank(role: Role | null | undefined): number {
@@ -23,205 +27,128 @@ export function isAdmin(role: Role | null | undefined): boolean {
 
 // ---------------------------------------------------------------- sign-in
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  /** ISO 8601 date-time. */
-  expires_at: string;
-  session_id: string;
-}
-
-export interface MfaChallenge {
-  mfa_required: true;
-  mfa_token: string;
-}
-
+export type TokenResponse = Schemas['TokenResponse'];
+export type MfaChallenge = Schemas['MfaChallenge'];
 export type LoginResult = TokenResponse | MfaChallenge;
 
 export function isMfaChallenge(result: LoginResult): result is MfaChallenge {
   return (result as MfaChallenge).mfa_required === true;
 }
 
-export function login(body: { email: string; password: string }): Promise<LoginResult> {
-  return api.post<LoginResult>(`${BASE}/login`, body, { auth: false });
-}
+export const login = (body: Schemas['LoginRequest']): Promise<LoginResult> =>
+  ok(publicApi.POST('/api/auth/login', { body }));
 
-export function loginMfa(body: { mfa_token: string; code: string }): Promise<TokenResponse> {
-  return api.post<TokenResponse>(`${BASE}/login/mfa`, body, { auth: false });
-}
+export const loginMfa = (body: Schemas['MfaLogin']): Promise<TokenResponse> =>
+  ok(publicApi.POST('/api/auth/login/mfa', { body }));
 
 // ---------------------------------------------------------------- account
 
-export interface Me {
-  id: string;
-  email: string;
-  display_name: string | null;
-  email_verified: boolean;
-  mfa_enabled: boolean;
-}
+export type Me = Schemas['Me'];
 
-export function register(body: {
-  email: string;
-  password: string;
-  display_name?: string | null;
-}): Promise<{ status: string; detail: string }> {
-  return api.post(`${BASE}/register`, body, { auth: false });
-}
+export const register = (body: Schemas['RegistrationRequest']) => ok(publicApi.POST('/api/auth/register', { body }));
 
-export const getMe = (signal?: AbortSignal) => api.get<Me>(`${BASE}/me`, { signal });
+export const getMe = (signal?: AbortSignal) => ok(api.GET('/api/auth/me', { signal }));
 
-export const resendVerification = () => api.post<{ status: string }>(`${BASE}/email/verification`);
+export const resendVerification = () => ok(api.POST('/api/auth/email/verification'));
 
-export const verifyEmail = (token: string) =>
-  api.post<void>(`${BASE}/email/verify`, { token }, { auth: false });
+export const verifyEmail = (token: string) => ok(publicApi.POST('/api/auth/email/verify', { body: { token } }));
 
-export const forgotPassword = (email: string) =>
-  api.post<{ status: string }>(`${BASE}/password/forgot`, { email }, { auth: false });
+export const forgotPassword = (email: string) => ok(publicApi.POST('/api/auth/password/forgot', { body: { email } }));
 
-export const resetPassword = (body: { token: string; new_password: string }) =>
-  api.post<void>(`${BASE}/password/reset`, body, { auth: false });
+export const resetPassword = (body: Schemas['PasswordReset']) =>
+  ok(publicApi.POST('/api/auth/password/reset', { body }));
 
-export const changePassword = (body: {
-  current_password: string;
-  new_password: string;
-  end_other_sessions: boolean;
-}) => api.post<{ other_sessions_ended: number }>(`${BASE}/password/change`, body);
+export const changePassword = (body: Schemas['PasswordChange']) => ok(api.POST('/api/auth/password/change', { body }));
 
 // ---------------------------------------------------------------- sessions
 
-export interface SessionInfo {
-  id: string;
-  device: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  created_at: string;
-  last_active_at: string;
-  current: boolean;
-}
+export type SessionInfo = Schemas['SessionOut'];
 
-export const listSessions = (signal?: AbortSignal) =>
-  api.get<SessionInfo[]>(`${BASE}/sessions`, { signal });
+export const listSessions = (signal?: AbortSignal) => ok(api.GET('/api/auth/sessions', { signal }));
 
 export const revokeSession = (id: string) =>
-  api.delete(`${BASE}/sessions/${encodeURIComponent(id)}`);
+  ok(api.DELETE('/api/auth/sessions/{session_id}', { params: { path: { session_id: id } } }));
 
-export const revokeOtherSessions = () =>
-  api.post<{ revoked: number }>(`${BASE}/sessions/revoke-others`);
+export const revokeOtherSessions = () => ok(api.POST('/api/auth/sessions/revoke-others'));
 
 // ---------------------------------------------------------------- MFA
 
-export interface Enrolment {
-  secret: string;
-  provisioning_uri: string;
-  qr_png_data_uri: string;
-}
-
-export interface RecoveryCodes {
-  recovery_codes: string[];
-}
-
+export type Enrolment = Schemas['EnrolmentOut'];
+export type RecoveryCodes = Schemas['RecoveryCodesOut'];
 /** `code` is needed only when MFA is already on. */
-export interface PasswordConfirmation {
-  password: string;
-  code?: string | null;
-}
+export type PasswordConfirmation = Schemas['PasswordConfirmation'];
 
-export const enrolTotp = (body: PasswordConfirmation) =>
-  api.post<Enrolment>(`${BASE}/mfa/totp/enrol`, body);
+export const enrolTotp = (body: PasswordConfirmation) => ok(api.POST('/api/auth/mfa/totp/enrol', { body }));
 
-export const confirmTotp = (code: string) =>
-  api.post<RecoveryCodes>(`${BASE}/mfa/totp/confirm`, { code });
+export const confirmTotp = (code: string) => ok(api.POST('/api/auth/mfa/totp/confirm', { body: { code } }));
 
-export const disableMfa = (body: Required<PasswordConfirmation>) =>
-  api.post<void>(`${BASE}/mfa/disable`, body);
+export const disableMfa = (body: Required<PasswordConfirmation>) => ok(api.POST('/api/auth/mfa/disable', { body }));
 
 export const regenerateRecoveryCodes = (body: Required<PasswordConfirmation>) =>
-  api.post<RecoveryCodes>(`${BASE}/mfa/recovery-codes`, body);
+  ok(api.POST('/api/auth/mfa/recovery-codes', { body }));
 
 // ---------------------------------------------------------------- orgs
 
-export interface Org {
-  id: string;
-  name: string;
-  role: Role;
-  require_mfa: boolean;
-}
+export type Org = Schemas['OrgOut'];
+export type Member = Schemas['MemberOut'];
+export type Invitation = Schemas['InvitationOut'];
 
-export interface Member {
-  user_id: string;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  joined_at: string;
-}
+const orgPath = (orgId: string) => ({ path: { org_id: orgId } });
 
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  created_at: string;
-  expires_at: string;
-  accepted_at: string | null;
-}
+export const listOrgs = (signal?: AbortSignal) => ok(api.GET('/api/auth/orgs', { signal }));
 
-const org = (id: string) => `${BASE}/orgs/${encodeURIComponent(id)}`;
+export const createOrg = (name: string) => ok(api.POST('/api/auth/orgs', { body: { name } }));
 
-export const listOrgs = (signal?: AbortSignal) => api.get<Org[]>(`${BASE}/orgs`, { signal });
-
-export const createOrg = (name: string) => api.post<Org>(`${BASE}/orgs`, { name });
-
-export const switchOrg = (id: string) => api.post<TokenResponse>(`${org(id)}/switch`);
+export const switchOrg = (id: string) => ok(api.POST('/api/auth/orgs/{org_id}/switch', { params: orgPath(id) }));
 
 export const listMembers = (orgId: string, signal?: AbortSignal) =>
-  api.get<Member[]>(`${org(orgId)}/members`, { signal });
+  ok(api.GET('/api/auth/orgs/{org_id}/members', { params: orgPath(orgId), signal }));
 
 export const changeMemberRole = (orgId: string, userId: string, role: Role) =>
-  api.put<Member>(`${org(orgId)}/members/${encodeURIComponent(userId)}/role`, { role });
+  ok(
+    api.PUT('/api/auth/orgs/{org_id}/members/{user_id}/role', {
+      params: { path: { org_id: orgId, user_id: userId } },
+      body: { role },
+    }),
+  );
 
 export const removeMember = (orgId: string, userId: string) =>
-  api.delete(`${org(orgId)}/members/${encodeURIComponent(userId)}`);
+  ok(api.DELETE('/api/auth/orgs/{org_id}/members/{user_id}', { params: { path: { org_id: orgId, user_id: userId } } }));
 
 export const listInvitations = (orgId: string, signal?: AbortSignal) =>
-  api.get<Invitation[]>(`${org(orgId)}/invitations`, { signal });
+  ok(api.GET('/api/auth/orgs/{org_id}/invitations', { params: orgPath(orgId), signal }));
 
-export const createInvitation = (orgId: string, body: { email: string; role: Role }) =>
-  api.post<Invitation>(`${org(orgId)}/invitations`, body);
+export function createInvitation(orgId: string, body: { email: string; role: Role }): Promise<Invitation> {
+  const { email, role } = body;
+  if (!isInvitable(role)) return Promise.reject(new RangeError(`an invitation cannot carry the ${role} role`));
+  return ok(api.POST('/api/auth/orgs/{org_id}/invitations', { params: orgPath(orgId), body: { email, role } }));
+}
 
 export const revokeInvitation = (orgId: string, invitationId: string) =>
-  api.delete(`${org(orgId)}/invitations/${encodeURIComponent(invitationId)}`);
+  ok(
+    api.DELETE('/api/auth/orgs/{org_id}/invitations/{invitation_id}', {
+      params: { path: { org_id: orgId, invitation_id: invitationId } },
+    }),
+  );
 
 export const acceptInvitation = (token: string) =>
-  api.post<Org>(`${BASE}/orgs/invitations/accept`, { token });
+  ok(api.POST('/api/auth/orgs/invitations/accept', { body: { token } }));
 
 // ---------------------------------------------------------------- audit
 
-export interface AuditEntry {
-  id: number;
-  occurred_at: string;
-  actor_user_id: string | null;
-  action: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  changes: Record<string, unknown> | null;
-  ip: string | null;
-  user_agent: string | null;
-  source: string;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  next_cursor: number | null;
-}
+export type AuditEntry = Schemas['AuditEntryOut'];
+export type AuditPage = Schemas['AuditPage'];
 
 export function getAuditLog(
   orgId: string,
   params: { limit?: number; cursor?: number | null; action?: string },
   signal?: AbortSignal,
 ): Promise<AuditPage> {
-  const query = new URLSearchParams();
-  if (params.limit) query.set('limit', String(params.limit));
-  if (params.cursor) query.set('cursor', String(params.cursor));
-  if (params.action) query.set('action', params.action);
-  const qs = query.toString();
-  return api.get<AuditPage>(`${org(orgId)}/audit${qs ? `?${qs}` : ''}`, { signal });
+  // Empty filters are left out of the query string.
+  const query = {
+    limit: params.limit || undefined,
+    cursor: params.cursor || undefined,
+    action: params.action || undefined,
+  };
+  return ok(api.GET('/api/auth/orgs/{org_id}/audit', { params: { ...orgPath(orgId), query }, signal }));
 }

@@ -60,6 +60,15 @@ describe('apiFetch', () => {
     expect(apiErr.problem?.status).toBe(403);
   });
 
+  it('keeps the correlation id of an error answer', async () => {
+    mockFetch(problemResponse({ title: 'Conflict', status: 409 }, { headers: { 'X-Correlation-ID': 'cid-7' } }));
+
+    const err = (await apiFetch('/api/things').catch((e: unknown) => e)) as ApiError;
+
+    expect(err.status).toBe(409);
+    expect(err.correlationId).toBe('cid-7');
+  });
+
   it('keeps problem extension members', async () => {
     mockFetch(
       new Response(

@@ -12,6 +12,9 @@
  *   expired or revoked) triggers one (single-flight) refresh and one retry.
  *   Pass `auth: false` for public endpoints (sign-in, sign-up, ...).
  * - `csrf: true` echoes the readable `adpilot_csrf` cookie in `X-CSRF-Token` (refresh, logout).
+ *
+ * The generated, typed client in `./typed.ts` (openapi-fetch over `schema.d.ts`) reuses these pieces, so
+ * both behave alike; prefer it for calls of the services' API.
  */
 
 /** RFC 9457 problem details object. Extension members are allowed. */
@@ -35,6 +38,8 @@ export class ApiError extends Error {
   readonly type: string;
   /** The full parsed problem body, when the server sent one. */
   readonly problem?: ProblemDetails;
+  /** The `X-Correlation-ID` the server answered with: the key to its log lines for this request. */
+  readonly correlationId?: string;
 
   constructor(init: {
     status: number;
@@ -42,6 +47,7 @@ export class ApiError extends Error {
     detail?: string;
     type?: string;
     problem?: ProblemDetails;
+    correlationId?: string;
   }) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title);
     this.name = 'ApiError';
@@ -50,6 +56,7 @@ export class ApiError extends Error {
     this.detail = init.detail;
     this.type = init.type ?? 'about:blank';
     this.problem = init.problem;
+    this.correlationId = init.correlationId;
   }
 }
 
@@ -81,6 +88,9 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'credentials'
 
 export const CSRF_COOKIE = 'adpilot_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
+export const CORRELATION_HEADER = 'X-Correlation-ID';
+/** What every API request accepts: JSON answers and RFC 9457 problems. */
+export const ACCEPT_JSON = 'application/json, application/problem+json';
 
 /** The value of a cookie readable by scripts (`document.cookie`), or undefined. */
 export function readCookie(name: string): string | undefined {
@@ -121,6 +131,11 @@ export function setAuthProvider(provider: AuthProvider | null): void {
   authProvider = provider;
 }
 
+/** The installed token source, if any (the typed client's auth middleware asks it per request). */
+export function getAuthProvider(): AuthProvider | null {
+  return authProvider;
+}
+
 const MAX_TEXT_DETAIL = 300;
 
 function isJsonContentType(contentType: string | null): boolean {
@@ -136,6 +151,7 @@ function optionalString(value: unknown): string | undefined {
 /** Build an ApiError from a non-2xx response. Never throws. */
 export async function errorFromResponse(res: Response): Promise<ApiError> {
   const fallbackTitle = res.statusText || `HTTP ${res.status}`;
+  const correlationId = optionalString(res.headers.get(CORRELATION_HEADER));
   let text = '';
   try {
     text = await res.text();
@@ -154,6 +170,7 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
           detail: optionalString(problem.detail),
           type: optionalString(problem.type),
           problem,
+          correlationId,
         });
       }
     } catch {
@@ -171,10 +188,12 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
         : trimmed.length > MAX_TEXT_DETAIL
           ? `${trimmed.slice(0, MAX_TEXT_DETAIL)}…`
           : trimmed,
+    correlationId,
   });
 }
 
-async function send(
+/** One request with same-origin cookies; a network failure becomes an `ApiError` with status 0. */
+export async function send(
   path: string,
   init: Omit<RequestOptions, 'json' | 'auth' | 'csrf'>,
   headers: Headers,
@@ -196,7 +215,7 @@ async function send(
  * other reasons (a wrong password when re-authenticating, a wrong MFA code) does not, and must not
  * trigger a refresh and a second attempt.
  */
-function isTokenChallenge(res: Response): boolean {
+export function isTokenChallenge(res: Response): boolean {
   return /^\s*bearer\b/i.test(res.headers.get('WWW-Authenticate') ?? '');
 }
 
@@ -212,7 +231,7 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
   const { json, body, headers: initHeaders, auth = true, csrf = false, ...rest } = options;
   const headers = new Headers(initHeaders);
   if (!headers.has('Accept')) {
-    headers.set('Accept', 'application/json, application/problem+json');
+    headers.set('Accept', ACCEPT_JSON);
   }
   let requestBody: BodyInit | null | undefined = body;
   if (json !== undefined) {
@@ -244,6 +263,11 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
 
   const text = await res.text();
   if (text === '') return undefined as T;
+  return parseJsonBody(res, text, path) as T;
+}
+
+/** The JSON value of a successful answer's non-empty body; anything else is an `ApiError`. */
+export function parseJsonBody(res: Response, text: string, path: string): unknown {
   if (!isJsonContentType(res.headers.get('content-type'))) {
     throw new ApiError({
       status: res.status,
@@ -252,7 +276,7 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
     });
   }
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new ApiError({
       status: res.status,

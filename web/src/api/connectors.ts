@@ -1,13 +1,11 @@
 /**
- * Types and calls for the connectors service (`/api/connectors/...`), mirroring
- * services/connectors/src/adpilot_connectors/{linking,accounts,sync,writes}/schemas.py.
+ * Calls of the connectors service (`/api/connectors/...`) through the typed client; the types are the
+ * service's own schemas (`Schemas[...]`, generated from its OpenAPI), under the names the pages use.
  * Every call is scoped to the org of the access token.
  */
-import { api } from './client';
+import { api, ok, type Schemas } from './typed';
 
-const BASE = '/api/connectors';
-
-export type PlatformName = 'google' | 'meta' | 'tiktok' | 'sandbox';
+export type PlatformName = Schemas['PlatformInfo']['platform'];
 
 export const PLATFORM_LABELS: Record<string, string> = {
   google: 'Google Ads',
@@ -29,157 +27,61 @@ export function isFinished(status: string | null | undefined): boolean {
 
 // ---------------------------------------------------------------- linking
 
-export interface PlatformInfo {
-  platform: PlatformName;
-  /** Configured on this server (credentials present); the sandbox is available unless disabled. */
-  available: boolean;
-  /** Linked through an OAuth consent screen (false for the sandbox). */
-  oauth: boolean;
-  api_version: string | null;
-  /** Environment variables still to set before it can be linked (empty when configured). */
-  missing_settings: string[];
-}
+/**
+ * `missing_settings` is always sent, but the schema leaves it optional (a `default_factory` has no default to
+ * document), hence `Required`.
+ */
+export type PlatformInfo = Required<Schemas['PlatformInfo']>;
+export type ConnectionHealth = Schemas['ConnectionOut']['health'];
+export type Connection = Schemas['ConnectionOut'];
 
-export type ConnectionHealth = 'ok' | 'expires_soon' | 'reconnect_required';
+const connectionPath = (connectionId: string) => ({ path: { connection_id: connectionId } });
 
-export interface Connection {
-  id: string;
-  platform: PlatformName;
-  label: string;
-  status: string;
-  status_reason: string | null;
-  health: ConnectionHealth;
-  token_expires_at: string | null;
-  /** Ad accounts reachable through this connection. */
-  accounts: number;
-  last_refreshed_at: string | null;
-  /** The platform's quota for this login is spent until then. */
-  paused_until: string | null;
-  created_at: string;
-}
+export const listPlatforms = (signal?: AbortSignal) =>
+  ok(api.GET('/api/connectors/platforms', { signal })) as Promise<PlatformInfo[]>;
 
-export const listPlatforms = (signal?: AbortSignal) => api.get<PlatformInfo[]>(`${BASE}/platforms`, { signal });
+export const listConnections = (signal?: AbortSignal) => ok(api.GET('/api/connectors/connections', { signal }));
 
-export const listConnections = (signal?: AbortSignal) => api.get<Connection[]>(`${BASE}/connections`, { signal });
-
-export const connectSandbox = () => api.post<Connection>(`${BASE}/connections/sandbox`);
+export const connectSandbox = () => ok(api.POST('/api/connectors/connections/sandbox'));
 
 export const authorizePlatform = (platform: string) =>
-  api.post<{ authorization_url: string }>(`${BASE}/connections/${encodeURIComponent(platform)}/authorize`);
+  ok(api.POST('/api/connectors/connections/{platform}/authorize', { params: { path: { platform } } }));
 
 export const disconnect = (connectionId: string) =>
-  api.delete(`${BASE}/connections/${encodeURIComponent(connectionId)}`);
+  ok(api.DELETE('/api/connectors/connections/{connection_id}', { params: connectionPath(connectionId) }));
 
 // ---------------------------------------------------------------- accounts and sync
 
 /** The account's connection, as `GET /accounts` summarises it. */
-export interface ConnectionSummary {
-  id: string;
-  label: string;
-  status: string;
-  status_reason: string | null;
-  health: ConnectionHealth;
-  token_expires_at: string | null;
-  /** Quota exhausted: no syncs until then. */
-  paused_until: string | null;
-}
-
+export type ConnectionSummary = Schemas['ConnectionSummary'];
 /** A sync of the account that is queued or running right now. */
-export interface ActiveRun {
-  id: string;
-  status: JobStatus;
-  trigger: string;
-  queued_at: string;
-  started_at: string | null;
-  metric_rows: number;
-}
+export type ActiveRun = Schemas['ActiveRun'];
+export type AdAccount = Schemas['AccountOut'];
+export type SyncRun = Schemas['SyncRunOut'];
 
-export interface AdAccount {
-  id: string;
-  connection_id: string;
-  platform: PlatformName;
-  external_id: string;
-  name: string;
-  currency: string;
-  time_zone: string;
-  status: string;
-  is_manager: boolean;
-  sync_enabled: boolean;
-  /** This account's restatement lookback override; null: the platform's default. */
-  lookback_days: number | null;
-  effective_lookback_days: number;
-  /** Every day up to this one was fetched. */
-  metrics_synced_through: string | null;
-  structure_synced_at: string | null;
-  last_sync_status: string | null;
-  last_sync_at: string | null;
-  connection_health: ConnectionHealth;
-  connection: ConnectionSummary;
-  active_run: ActiveRun | null;
-}
+const accountPath = (accountId: string) => ({ path: { account_id: accountId } });
 
-export interface SyncRun {
-  id: string;
-  account_id: string;
-  /** schedule | manual */
-  trigger: string;
-  status: JobStatus;
-  requested_by: string | null;
-  queued_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  attempts: number;
-  metrics_from: string | null;
-  metrics_to: string | null;
-  metric_rows: number;
-  campaigns_created: number;
-  campaigns_updated: number;
-  error: string | null;
-  error_kind: string | null;
-}
+export const listAccounts = (signal?: AbortSignal) => ok(api.GET('/api/connectors/accounts', { signal }));
 
-export const listAccounts = (signal?: AbortSignal) => api.get<AdAccount[]>(`${BASE}/accounts`, { signal });
-
-export const updateAccount = (accountId: string, body: { sync_enabled: boolean }) =>
-  api.patch<AdAccount>(`${BASE}/accounts/${encodeURIComponent(accountId)}`, body);
+export const updateAccount = (accountId: string, body: Schemas['AccountPatch']) =>
+  ok(api.PATCH('/api/connectors/accounts/{account_id}', { params: accountPath(accountId), body }));
 
 export const startSync = (accountId: string) =>
-  api.post<SyncRun>(`${BASE}/accounts/${encodeURIComponent(accountId)}/sync`);
+  ok(api.POST('/api/connectors/accounts/{account_id}/sync', { params: accountPath(accountId) }));
 
 export const listSyncRuns = (accountId: string, signal?: AbortSignal) =>
-  api.get<SyncRun[]>(`${BASE}/accounts/${encodeURIComponent(accountId)}/sync-runs`, { signal });
+  ok(api.GET('/api/connectors/accounts/{account_id}/sync-runs', { params: accountPath(accountId), signal }));
 
 export const getSyncRun = (runId: string, signal?: AbortSignal) =>
-  api.get<SyncRun>(`${BASE}/sync-runs/${encodeURIComponent(runId)}`, { signal });
+  ok(api.GET('/api/connectors/sync-runs/{run_id}', { params: { path: { run_id: runId } }, signal }));
 
 // ---------------------------------------------------------------- campaigns
 
-export type CampaignStatus = 'ENABLED' | 'PAUSED' | 'REMOVED';
+export type CampaignStatus = Schemas['CampaignOut']['status'];
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['ENABLED', 'PAUSED', 'REMOVED'];
 
-export interface Campaign {
-  id: string;
-  account_id: string;
-  account_name: string;
-  platform: PlatformName;
-  external_account_id: string;
-  external_id: string;
-  name: string;
-  status: CampaignStatus;
-  objective: string | null;
-  /** Micros of `currency` (the account's). */
-  daily_budget_micros: number | null;
-  currency: string;
-  first_seen_at: string;
-  updated_at: string;
-}
-
-export interface CampaignPage {
-  items: Campaign[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type Campaign = Schemas['CampaignOut'];
+export type CampaignPage = Schemas['CampaignPage'];
 
 export type CampaignSortKey = 'name' | 'status' | 'daily_budget_micros';
 
@@ -207,53 +109,39 @@ export function campaignSearch(query: CampaignQuery): string {
 }
 
 export const listCampaigns = (query: CampaignQuery, signal?: AbortSignal) =>
-  api.get<CampaignPage>(`${BASE}/campaigns?${campaignSearch(query)}`, { signal });
+  ok(
+    api.GET('/api/connectors/campaigns', {
+      // The filters come from the page's URL as plain strings: the service checks them (a 422 problem).
+      querySerializer: () => campaignSearch(query),
+      signal,
+    }),
+  );
 
 // ---------------------------------------------------------------- writes
 
+/**
+ * One operation of a write job. The service's schema types `operations` as plain objects (it dispatches on
+ * `op` itself), so this narrower local type is what the SPA may send.
+ */
 export type WriteOperation =
   | { op: 'set_status'; level: 'campaign' | 'ad_group' | 'ad'; external_id: string; status: 'PAUSED' | 'ENABLED' }
   | { op: 'set_budget'; campaign_id: string; daily_budget_micros: number };
 
-export interface WriteJobItem {
-  position: number;
-  op: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  /** The platform's id of what the item created or changed. */
-  external_id: string | null;
-  error: string | null;
-  error_kind: string | null;
-  attempts: number;
-  /** The operation as it was requested. */
-  operation: Record<string, unknown>;
-}
+export type WriteJobItem = Schemas['WriteJobItemOut'];
 
-export interface WriteJob {
-  id: string;
-  account_id: string;
-  platform: string;
-  status: JobStatus;
-  validate_only: boolean;
-  created_by: string;
-  queued_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  /** When a deferred job (rate limit, outage) runs again. */
-  next_attempt_at: string | null;
-  error: string | null;
-  progress: { total: number; succeeded: number; failed: number; pending: number };
-  /** Only in `GET /write-jobs/{id}`. */
-  items?: WriteJobItem[];
-}
+/** A write job; `items` only in `GET /write-jobs/{id}`. */
+export type WriteJob = Schemas['WriteJobOut'] & { items?: WriteJobItem[] };
 
 export const createWriteJob = (accountId: string, operations: WriteOperation[], validateOnly = false) =>
-  api.post<WriteJob>(`${BASE}/accounts/${encodeURIComponent(accountId)}/write-jobs`, {
-    validate_only: validateOnly,
-    operations,
-  });
+  ok(
+    api.POST('/api/connectors/accounts/{account_id}/write-jobs', {
+      params: accountPath(accountId),
+      body: { validate_only: validateOnly, operations },
+    }),
+  );
 
-export const getWriteJob = (jobId: string, signal?: AbortSignal) =>
-  api.get<WriteJob>(`${BASE}/write-jobs/${encodeURIComponent(jobId)}`, { signal });
+export const getWriteJob = (jobId: string, signal?: AbortSignal): Promise<WriteJob> =>
+  ok(api.GET('/api/connectors/write-jobs/{job_id}', { params: { path: { job_id: jobId } }, signal }));
 
 // ---------------------------------------------------------------- query keys
 

@@ -1,89 +1,44 @@
 /**
- * Types and calls for the reports API of the metrics service (`/api/metrics/...`), mirroring
- * services/metrics/src/adpilot_metrics/reports/schemas.py. Every call is scoped to the org of the access token.
+ * Types and calls for the reports API of the metrics service (`/api/metrics/...`). The types are the
+ * service's own schemas (`Schemas[...]`, generated from its OpenAPI), under the names the pages use.
+ * Every call is scoped to the org of the access token.
  */
 import { authSession } from '../auth/session';
 import { ApiError, api, errorFromResponse, isAbortError } from './client';
-import type { PlatformName } from './connectors';
+import type { Schemas, WithDefaults } from './typed';
 
 const BASE = '/api/metrics';
 
-export type ReportFormat = 'pdf' | 'csv' | 'xlsx';
+export type ReportFormat = Schemas['ReportOut']['format'];
 export const REPORT_FORMATS: readonly ReportFormat[] = ['pdf', 'csv', 'xlsx'];
 export const FORMAT_LABELS: Record<ReportFormat, string> = { pdf: 'PDF', csv: 'CSV', xlsx: 'Excel (XLSX)' };
 
-export type Bucket = 'day' | 'week' | 'month';
+export type Bucket = Schemas['ReportOut']['bucket'];
 export const BUCKETS: readonly Bucket[] = ['day', 'week', 'month'];
 export const BUCKET_LABELS: Record<Bucket, string> = { day: 'Daily', week: 'Weekly', month: 'Monthly' };
 
+/** Narrow local type: the schema types a report's `status` as a string. */
 export type ReportStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
-export interface ReportFilters {
-  account_id?: string;
-  platform?: PlatformName;
-}
+export type ReportFilters = Schemas['ReportFilters'];
 
-export interface ReportIn {
-  format: ReportFormat;
-  /** YYYY-MM-DD, inclusive. */
-  from: string;
-  to: string;
-  bucket?: Bucket;
-  title?: string;
-  filters?: ReportFilters;
-}
+/** `from`/`to`: YYYY-MM-DD, inclusive; bucket and title default in the service. */
+export type ReportIn = WithDefaults<Schemas['ReportIn'], 'bucket' | 'title'>;
 
-export interface Report {
-  id: string;
-  title: string;
-  format: ReportFormat;
-  from: string;
-  to: string;
-  bucket: Bucket;
-  /** As stored: string values only. */
-  filters: Record<string, string>;
-  status: ReportStatus;
-  error: string | null;
-  requested_by: string | null;
-  schedule_id: string | null;
-  queued_at: string;
-  finished_at: string | null;
-  file_name: string | null;
-  size_bytes: number | null;
-  /** Set once the file is ready ("/api/metrics/reports/<id>/download"). */
-  download_path: string | null;
-}
+/**
+ * `filters` as stored (string values only); `download_path` is set once the file is ready
+ * ("/api/metrics/reports/<id>/download"). `status` narrowed (a string in the schema).
+ */
+export type Report = Omit<Schemas['ReportOut'], 'status'> & { status: ReportStatus };
 
-export interface ReportPage {
-  items: Report[];
-  next_cursor: string | null;
-}
+export type ReportPage = Omit<Schemas['ReportList'], 'items'> & { items: Report[] };
 
-export type Frequency = 'daily' | 'weekly';
+export type Frequency = Schemas['ScheduleOut']['frequency'];
 
-export interface ScheduleIn {
-  title?: string;
-  format: ReportFormat;
-  frequency: Frequency;
-  /** Weekly only: 0 = Monday ... 6 = Sunday. */
-  weekday?: number | null;
-  hour_utc: number;
-  filters?: ReportFilters;
-  recipients: string[];
-}
+/** `weekday`: weekly only, 0 = Monday ... 6 = Sunday; title and hour default in the service. */
+export type ScheduleIn = WithDefaults<Schemas['ScheduleIn'], 'title' | 'hour_utc'>;
 
-export interface Schedule {
-  id: string;
-  title: string;
-  format: ReportFormat;
-  frequency: Frequency;
-  weekday: number | null;
-  hour_utc: number;
-  filters: Record<string, string>;
-  recipients: string[];
-  created_by: string;
-  created_at: string;
-}
+export type Schedule = Schemas['ScheduleOut'];
 
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 

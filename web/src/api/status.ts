@@ -1,3 +1,7 @@
+/**
+ * `GET /api/status` is the gateway's own endpoint, not one of the services' (the merged OpenAPI document, and
+ * so `schema.d.ts`, holds only theirs): its types are written here by hand.
+ */
 import { api } from './client';
 
 /** Readiness of one backend service as seen by the gateway. */

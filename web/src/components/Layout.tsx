@@ -18,11 +18,15 @@ interface NavItem {
 
 /** Left navigation. Add an entry here when a page actually exists. */
 const NAV_ITEMS: NavItem[] = [
+  { to: '/dashboard', label: 'Dashboard', auth: 'user' },
   { to: '/status', label: 'Status', aliases: ['/'] },
   { to: '/accounts', label: 'Ad accounts', auth: 'user' },
   { to: '/campaigns', label: 'Campaigns', auth: 'user' },
+  { to: '/budgets', label: 'Budgets & alerts', auth: 'user' },
   { to: '/copy', label: 'AI copy', auth: 'user' },
+  { to: '/brand-voice', label: 'Brand voice', auth: 'user' },
   { to: '/reports', label: 'Reports', auth: 'user' },
+  { to: '/notifications', label: 'Notifications', auth: 'user' },
   { to: '/account', label: 'Security', auth: 'user' },
   { to: '/sessions', label: 'Sessions', auth: 'user' },
   { to: '/orgs', label: 'Organisations', auth: 'user' },

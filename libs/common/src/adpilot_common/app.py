@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adpilot_common.logging import configure_logging, correlation_scope
 from adpilot_common.metrics import install_metrics
+from adpilot_common.openapi import install_error_docs
 from adpilot_common.problems import install_problem_handlers
 from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.telemetry import configure_tracing, instrument_app
@@ -66,6 +67,7 @@ def create_service_app(
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    install_error_docs(app)
     install_metrics(app, runtime.service)
     instrument_app(app, runtime.engine)
 

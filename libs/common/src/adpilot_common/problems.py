@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adpilot_common.logging import get_logger
@@ -57,6 +58,33 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """The database (or another backing service) is unreachable: the request may succeed when retried."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
+
+
+# PostgreSQL's "character not in repertoire" (a NUL in text) and "untranslatable character" (a \u0000 in JSONB).
+_UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def unstorable_text(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database (or its driver) refusing text a client sent: a NUL character, which
+    PostgreSQL text and JSONB cannot hold, or an unpaired surrogate, which UTF-8 cannot encode. Any text field
+    can carry them past validation, so they are answered here, once for every service, with a 422, not a 500."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # SQLAlchemy wraps the driver's error, which wraps asyncpg's: look down the chain
+        if seen is None:
+            return False
+        if isinstance(seen, UnicodeEncodeError) and seen.reason == "surrogates not allowed":
+            return True
+        if getattr(seen, "sqlstate", None) in _UNSTORABLE_SQLSTATES:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -92,6 +120,22 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if unstorable_text(exc):
+            log.warning("unstorable text refused", path=request.url.path, error=type(exc).__name__)
+            return problem_response(
+                422,
+                "Unstorable text",
+                "Text may not contain NUL characters or unpaired surrogates.",
+                instance=request.url.path,
+            )
+        if is_unavailable(exc):  # e.g. PostgreSQL down: answer at once and say when to retry, not 500
+            log.warning("backing service unavailable", path=request.url.path, error=repr(exc))
+            return problem_response(
+                503,
+                detail="A backing service is unavailable; try again shortly.",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
+            )
         log.exception("unhandled error", path=request.url.path)
         return problem_response(500, detail="An unexpected error occurred.", instance=request.url.path)
 

@@ -51,6 +51,13 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port if args.port is not None else settings.http_port,
         log_config=None,  # our structlog configuration stays in charge
         proxy_headers=True,
+        # No permessage-deflate: the gateway's live events are small JSON frames sent to every socket of an
+        # org, and compressing each copy per connection (with a zlib context per socket) cost more than it saved.
+        ws_per_message_deflate=False,
+        # Idle keep-alive connections outlive the gateway's pooled ones (httpx drops them after 5 s, uvicorn's
+        # default is also 5 s): the client side closes first, so a request is never sent down a connection the
+        # service is closing at that instant (a 502 for a POST, which the gateway cannot safely retry).
+        timeout_keep_alive=65,
         timeout_graceful_shutdown=8,  # open HTTP requests; then the broker gets its 25 s for in-flight messages
     )
     server = GracefulServer(config)

@@ -21,15 +21,16 @@ from adpilot_gateway.proxy import build_proxy_router
 from adpilot_gateway.ratelimit import RateLimits
 from adpilot_gateway.spa import build_spa_router
 from adpilot_gateway.status import build_status_router
+from adpilot_gateway.upstream import upstream_client
 
 
 def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = None) -> FastAPI:
     """``jwks`` replaces the auth service's JWKS URL (tests sign their own tokens)."""
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_database=False)
-    client = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
-        limits=httpx.Limits(max_connections=settings.upstream_max_connections, max_keepalive_connections=100),
+    client = upstream_client(
+        httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
+        httpx.Limits(max_connections=settings.upstream_max_connections, max_keepalive_connections=100),
     )
     runtime.on_stop(client.aclose)
     upstreams = settings.upstreams()

@@ -3,7 +3,9 @@
 Each service publishes its paths under ``/api/<service>/…`` already, so paths never collide; only their
 ``/healthz``, ``/readyz`` and ``/metrics`` (not public API) are left out. Two services may name different
 schemas alike (``Problem``, ``Page``...): a schema whose name is taken by a different definition is renamed
-``<Service><Name>`` and that service's references follow. The TypeScript client is generated from this file."""
+``<Service><Name>`` and that service's references follow. The errors the gateway itself answers for every
+operation (token check, body limit, rate limits, a stopped or slow service) are added to each one. The TypeScript
+client is generated from this file."""
 
 from __future__ import annotations
 
@@ -17,10 +19,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from adpilot_common.logging import get_logger
+from adpilot_common.openapi import METHODS, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME, problem_response
 
 log = get_logger(__name__)
 
 CACHE_S = 60.0
+# Errors the gateway answers before (or instead of) the service, for any operation; 413 only where a body goes.
+GATEWAY_ERRORS: dict[str, str] = {
+    "401": "The access token is forged, expired or revoked (checked at the gateway)",
+    "429": "Rate limited (per user, per IP, sign-in per IP); see Retry-After",
+    "502": "The service broke off its answer",
+    "503": "The service is not running; see Retry-After",
+    "504": "The service did not answer in time",
+}
+CROSS_SITE_WRITE = "A browser's cross-site write refused (Origin / Sec-Fetch-Site)"
 FETCH_TIMEOUT_S = 3.0
 
 
@@ -42,7 +54,8 @@ def merge(documents: dict[str, dict[str, Any]], version: str = "0.1.0") -> dict[
         security.update(renamed.get("components", {}).get("securitySchemes", {}))
         for path, item in renamed.get("paths", {}).items():
             if path.startswith("/api/"):
-                paths[path] = item
+                paths[path] = _with_gateway_errors(item)
+    schemas[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
         "info": {"title": "AdPilot API", "version": version},
@@ -50,6 +63,21 @@ def merge(documents: dict[str, dict[str, Any]], version: str = "0.1.0") -> dict[
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": security},
     }
+
+
+def _with_gateway_errors(item: dict[str, Any]) -> dict[str, Any]:
+    for method in METHODS:
+        operation = item.get(method)
+        if not isinstance(operation, dict):
+            continue
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        for status, description in GATEWAY_ERRORS.items():
+            responses.setdefault(status, problem_response(description))
+        if method != "get":
+            responses.setdefault("403", problem_response(CROSS_SITE_WRITE))
+        if "requestBody" in operation:
+            responses.setdefault("413", problem_response("The request body is over the gateway's limit"))
+    return item
 
 
 def _pascal(service: str) -> str:

@@ -1,4 +1,9 @@
-"""Reverse proxy: ``/api/<service>/...`` is forwarded unchanged to that service."""
+"""Reverse proxy: ``/api/<service>/...`` is forwarded unchanged to that service.
+
+The hot path stays lean (bench/gateway.py measures it against calling the service directly): headers are
+filtered as the raw bytes ASGI gives, a request without a body sends none (not an empty chunked stream), a
+verified token is remembered for a short time (:mod:`adpilot_gateway.tokencache`), and an answer of known,
+modest size is passed on in one piece; only large or open-ended answers are streamed."""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ from starlette.responses import StreamingResponse
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import AuthGuard
 from adpilot_common.security.tokens import InvalidToken, JwksUnavailable
+from adpilot_common.telemetry import inject_trace_headers
 from adpilot_gateway.ratelimit import RateLimits
+from adpilot_gateway.tokencache import VerifiedTokens
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
 HOP_BY_HOP = frozenset(
@@ -31,6 +38,11 @@ HOP_BY_HOP = frozenset(
 )
 
 
+_HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
+# Answers up to this size (declared by Content-Length) are read whole and sent on in one ASGI message.
+BUFFERED_ANSWER_MAX_BYTES = 256 * 1024
+
+
 # Safe to send twice: a GET whose connection failed before an answer is retried once (a POST never is).
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -45,15 +57,15 @@ async def _send(client: httpx.AsyncClient, upstream: httpx.Request, *, idempoten
         return await client.send(upstream, stream=True)
 
 
-async def _caller(guard: AuthGuard | None, request: Request) -> str | None:
+async def _caller(tokens: VerifiedTokens | None, request: Request) -> str | None:
     """The verified user id of a Bearer token (401 problem for a bad one), or None without a token. The
     services verify it again: the gateway checks it once so a forged or expired token costs no service a
     request, and so it can rate-limit per user."""
     header = request.headers.get("authorization", "")
-    if guard is None or not header.lower().startswith("bearer "):
+    if tokens is None or header[:7].lower() != "bearer ":
         return None
     try:
-        claims = await guard.authenticate(header[7:].strip())
+        claims = await tokens.authenticate(header[7:].strip())
     except InvalidToken as exc:
         raise Problem(
             401,
@@ -92,6 +104,7 @@ def build_proxy_router(
     max_body_bytes: int = 10 * 1024 * 1024,
 ) -> APIRouter:
     router = APIRouter()
+    tokens = VerifiedTokens(guard) if guard is not None else None
 
     @router.api_route(
         "/api/{service}/{path:path}",
@@ -105,18 +118,32 @@ def build_proxy_router(
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
             raise Problem(413, "Request too large", f"Request bodies are limited to {max_body_bytes} bytes.")
-        user_id = await _caller(guard, request)
+        user_id = await _caller(tokens, request)
+        client_host = request.client.host if request.client else None
         if limits is not None:
-            await limits.check(request.url.path, request.client.host if request.client else "?", user_id)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        if request.client is not None:
-            headers["x-forwarded-for"] = request.client.host
+            await limits.check(request.scope["path"], client_host or "?", user_id)
+        # ASGI header names are lower-case bytes already: filter them as they are.
+        headers = [(k, v) for k, v in request.scope["headers"] if k not in _HOP_BY_HOP_RAW]
+        added: dict[str, str] = {}
+        if client_host is not None:
+            added["x-forwarded-for"] = client_host
+        inject_trace_headers(added)  # the service's span continues this request's trace
+        replaced = {name.encode("latin-1") for name in added}
+        headers = [h for h in headers if h[0] not in replaced]
+        headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added.items())
+        # The path as sent, still percent-encoded: decoded, a "%0D" in an id is a raw CR no URL may hold (500).
+        raw_path: bytes = request.scope.get("raw_path") or f"/api/{service}/{path}".encode()
+        url = f"{base}{raw_path.decode('latin-1')}"
+        query = request.scope.get("query_string", b"")
+        if query:
+            url = f"{url}?{query.decode('latin-1')}"
+        # Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 §6.3).
+        has_body = declared is not None or "transfer-encoding" in request.headers
         upstream = client.build_request(
             request.method,
-            f"{base}/api/{service}/{path}",
-            params=request.query_params,
+            url,
             headers=headers,
-            content=_limited(request, max_body_bytes),
+            content=_limited(request, max_body_bytes) if has_body else None,
         )
         try:
             response = await _send(client, upstream, idempotent=request.method in IDEMPOTENT)
@@ -134,13 +161,29 @@ def build_proxy_router(
             ) from None
         except httpx.TransportError:
             raise Problem(502, detail=f"The {service} service broke off the answer.") from None
-        proxied = StreamingResponse(
-            response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
-        )
-        # multi_items(): repeated headers (several Set-Cookie) must stay separate lines, never comma-joined.
-        for name, value in response.headers.multi_items():
-            if name.lower() not in HOP_BY_HOP:
-                proxied.headers.append(name, value)
+        # Raw pairs: repeated headers (several Set-Cookie) must stay separate lines, never comma-joined.
+        passed_on = [
+            (name, value)
+            for name, value in ((k.lower(), v) for k, v in response.headers.raw)
+            if name not in _HOP_BY_HOP_RAW
+        ]
+        length = response.headers.get("content-length")
+        proxied: Response
+        if length is not None and length.isdigit() and int(length) <= BUFFERED_ANSWER_MAX_BYTES:
+            try:  # raw bytes: a compressed body stays compressed, its Content-Encoding passed on with it
+                body = b"".join([chunk async for chunk in response.aiter_raw()])
+            except httpx.TransportError:
+                raise Problem(502, detail=f"The {service} service broke off the answer.") from None
+            finally:
+                await response.aclose()
+            proxied = Response(body, status_code=response.status_code)
+        else:
+            proxied = StreamingResponse(
+                response.aiter_raw(),
+                status_code=response.status_code,
+                background=BackgroundTask(response.aclose),
+            )
+        proxied.raw_headers.extend(passed_on)
         return proxied
 
     return router

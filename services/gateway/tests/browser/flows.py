@@ -10,7 +10,8 @@ PASSWORD = "quartz-meadow-lantern-57"  # long and not among the common passwords
 NAME = "Sam Syncwell"
 
 
-def sign_up_and_in(page: Page, base_url: str) -> None:
+def sign_up_and_in(page: Page, base_url: str) -> str:
+    """A new user signs up and signs in; returns their email."""
     email = f"sam-{uuid.uuid4().hex[:10]}@example.com"
     page.goto("/signup")
     page.get_by_label("Email").fill(email)
@@ -27,6 +28,7 @@ def sign_up_and_in(page: Page, base_url: str) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(f"{base_url}/accounts")
     expect(page.get_by_test_id("current-user")).to_have_text(NAME)
+    return email
 
 
 def nav(page: Page, label: str) -> None:

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { Link } from 'react-router-dom';
 import { platformLabel, type Campaign, type CampaignSortKey } from '../../api/connectors';
 import { BudgetEditor } from './BudgetEditor';
 import type { TrackedJob } from './WriteJobProgress';
@@ -141,9 +142,13 @@ export function CampaignTable({
                 </td>
               ) : null}
               <td data-label="Name">
-                <span className="cell-strong" data-testid="campaign-name">
+                <Link
+                  className="cell-strong"
+                  data-testid="campaign-name"
+                  to={`/campaigns/${encodeURIComponent(c.id)}`}
+                >
                   {c.name}
-                </span>
+                </Link>
                 <div className="muted">
                   {c.external_id}
                   {c.objective ? ` · ${c.objective.toLowerCase().replace(/_/g, ' ')}` : ''}

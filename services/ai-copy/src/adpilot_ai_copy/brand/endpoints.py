@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter
 
 from adpilot_ai_copy.brand import repository
 from adpilot_ai_copy.brand.schemas import BrandVoiceIn, BrandVoiceOut
 from adpilot_ai_copy.context import Ctx
 from adpilot_ai_copy.models import BrandVoice
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.security.dependencies import Admin, Viewer
 
 router = APIRouter(prefix="/api/ai-copy/brand-voice", tags=["brand voice"])
-Db = Annotated[AsyncSession, Depends(db_session)]
 
 
 def _out(row: BrandVoice | None, defaults: list[str]) -> BrandVoiceOut:

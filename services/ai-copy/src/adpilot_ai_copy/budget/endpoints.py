@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +14,10 @@ from adpilot_ai_copy.budget import repository
 from adpilot_ai_copy.budget.service import budget_status
 from adpilot_ai_copy.context import AiCopy, Ctx
 from adpilot_ai_copy.generation.views import usd
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.security.dependencies import Admin, Viewer
 
 router = APIRouter(prefix="/api/ai-copy/budget", tags=["budget"])
-Db = Annotated[AsyncSession, Depends(db_session)]
 
 
 class BudgetIn(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_ai_copy.context import AiCopy, Ctx
@@ -14,12 +14,11 @@ from adpilot_ai_copy.generation.schemas import BatchOut, BulkRequest, Generation
 from adpilot_ai_copy.generation.service import Generations, ensure_variant_count
 from adpilot_ai_copy.generation.views import batch_out, generation_out
 from adpilot_ai_copy.models import Generation
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer
 
 router = APIRouter(prefix="/api/ai-copy", tags=["generations"])
-Db = Annotated[AsyncSession, Depends(db_session)]
 
 
 async def _outs(session: AsyncSession, ai: AiCopy, rows: list[Generation]) -> list[GenerationOut]:

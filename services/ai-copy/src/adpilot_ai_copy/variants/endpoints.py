@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter
 
 from adpilot_ai_copy.context import Ctx
 from adpilot_ai_copy.generation.schemas import VariantOut
 from adpilot_ai_copy.generation.views import variant_out
 from adpilot_ai_copy.variants import repository, service
 from adpilot_ai_copy.variants.schemas import ApproveRequest, EditRequest, RegenerateRequest
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer
 
 router = APIRouter(prefix="/api/ai-copy/variants", tags=["variants"])
-Db = Annotated[AsyncSession, Depends(db_session)]
+APPROVED_ALREADY: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The variant is approved already; approved copy cannot change"}
+}
 
 
 @router.get("/{variant_id}", summary="One copy variant")
@@ -30,7 +31,11 @@ async def get_variant(variant_id: uuid.UUID, caller: Viewer, ai: Ctx, session: D
     return variant_out(found[0], ai.settings.meta_primary_text_recommended)
 
 
-@router.patch("/{variant_id}", summary="Edit copy by hand (re-validated against the platform rules)")
+@router.patch(
+    "/{variant_id}",
+    summary="Edit copy by hand (re-validated against the platform rules)",
+    responses=APPROVED_ALREADY,
+)
 async def edit_variant(
     variant_id: uuid.UUID, body: EditRequest, caller: Member, ai: Ctx, session: Db
 ) -> VariantOut:
@@ -38,7 +43,11 @@ async def edit_variant(
     return variant_out(variant, ai.settings.meta_primary_text_recommended)
 
 
-@router.post("/{variant_id}/regenerate", summary="Write one field (or one line of it) again")
+@router.post(
+    "/{variant_id}/regenerate",
+    summary="Write one field (or one line of it) again",
+    responses=APPROVED_ALREADY,
+)
 async def regenerate_field(
     variant_id: uuid.UUID, body: RegenerateRequest, caller: Member, ai: Ctx
 ) -> VariantOut:
@@ -51,7 +60,9 @@ async def regenerate_field(
 
 
 @router.post(
-    "/{variant_id}/approve", summary="Approve: publishes copy.v1.approved for connectors (ad created PAUSED)"
+    "/{variant_id}/approve",
+    summary="Approve: publishes copy.v1.approved for connectors (ad created PAUSED)",
+    responses=APPROVED_ALREADY,
 )
 async def approve_variant(
     variant_id: uuid.UUID, body: ApproveRequest, caller: Member, ai: Ctx, session: Db

@@ -21,7 +21,9 @@ async def audit_log(
     caller: Caller,
     deps: Deps,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the previous page (a bigint id)")
+    ] = None,
     action: Annotated[str | None, Query(max_length=64, description="action or prefix, e.g. login.")] = None,
     actor: Annotated[uuid.UUID | None, Query()] = None,
     since: datetime | None = None,

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Response, status
 
 from adpilot_auth.context import Caller, Deps
 from adpilot_auth.models.user import User
@@ -19,15 +16,13 @@ from adpilot_auth.users.schemas import (
     RegistrationRequest,
     TokenSubmission,
 )
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=RegistrationAccepted)
-async def register(
-    body: RegistrationRequest, session: Annotated[AsyncSession, Depends(db_session)]
-) -> RegistrationAccepted:
+async def register(body: RegistrationRequest, session: DbSession) -> RegistrationAccepted:
     """Create an account; the verification email goes out through ``user.v1.email_verification_requested``."""
     await account.register_user(session, body)
     return RegistrationAccepted()

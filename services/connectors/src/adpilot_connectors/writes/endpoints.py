@@ -53,7 +53,7 @@ async def list_write_jobs(
     account_id: str | None = None,
     status: JobStatusFilter | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # beyond: a bigint overflow in SQL, not a page
 ) -> WriteJobPage:
     assert caller.org_id is not None
     account = parse_id(account_id, "ad account") if account_id is not None else None

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
@@ -33,8 +33,6 @@ from adpilot_metrics.budgets.schemas import (
 from adpilot_metrics.models.budgets import AlertFiring, AlertRule, Budget
 
 router = APIRouter(prefix="/api/metrics")
-
-Session = Annotated[AsyncSession, Depends(db_session)]
 
 
 async def _budget(session: AsyncSession, caller: AccessClaims, budget_id: uuid.UUID) -> Budget:

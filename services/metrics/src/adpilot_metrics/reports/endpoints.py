@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.dependencies import db_session
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Admin, Member, Viewer, org_of
@@ -34,7 +34,16 @@ from adpilot_metrics.reports.schemas import (
 
 router = APIRouter(prefix="/api/metrics", tags=["reports"])
 
-Session = Annotated[AsyncSession, Depends(db_session)]
+# What the renderers answer (reports.render): the download documents each, so clients know what may come.
+FILE_MEDIA_TYPES = (
+    "application/pdf",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",
+)
+UNKNOWN_ACCOUNT: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The filters name an ad account the org has never seen"}
+}
 
 
 def _out(report: Report) -> ReportOut:
@@ -54,7 +63,12 @@ async def _check_filters(session: AsyncSession, caller: AccessClaims, filters: R
         await check_scope(session, Selection(org_of(caller), today, today, account_id=filters.account_id))
 
 
-@router.post("/reports", status_code=202, summary="Queue a report; poll it or wait for report.v1.ready")
+@router.post(
+    "/reports",
+    status_code=202,
+    summary="Queue a report; poll it or wait for report.v1.ready",
+    responses=UNKNOWN_ACCOUNT,
+)
 async def create_report(
     body: ReportIn, caller: Member, session: Session, request: Request, response: Response
 ) -> ReportOut:
@@ -125,7 +139,10 @@ async def get_report(report_id: uuid.UUID, caller: Viewer, session: Session) -> 
 @router.get(
     "/reports/{report_id}/download",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "text/csv": {}, "application/octet-stream": {}}}},
+    responses={
+        200: {"content": {media_type: {} for media_type in FILE_MEDIA_TYPES}},
+        409: {"description": "The report is not ready (yet)"},
+    },
     summary="The report's file (409 until it is ready)",
 )
 async def download_report(report_id: uuid.UUID, caller: Viewer, session: Session) -> Response:
@@ -158,7 +175,9 @@ async def delete_report(report_id: uuid.UUID, caller: Member, session: Session) 
     return Response(status_code=204)
 
 
-@router.post("/report-schedules", status_code=201, summary="Make a report every day or week")
+@router.post(
+    "/report-schedules", status_code=201, summary="Make a report every day or week", responses=UNKNOWN_ACCOUNT
+)
 async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> ScheduleOut:
     await _check_filters(session, caller, body.filters)
     schedule = ReportSchedule(

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select, update
 
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims, Role
-from adpilot_notify.api import Session
 from adpilot_notify.deliveries.repository import BATCHED
 from adpilot_notify.deliveries.schemas import AttemptOut, DeliveryDetail, DeliveryList, DeliveryOut
 from adpilot_notify.models import Delivery, DeliveryAttempt
@@ -68,7 +68,7 @@ async def list_deliveries(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # beyond: a bigint overflow in SQL, not a page
 ) -> DeliveryList:
     conditions = _visible(caller)
     if status is not None:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, update
 
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
-from adpilot_notify.api import Session
 from adpilot_notify.config import Settings
 from adpilot_notify.deliveries import repository
 from adpilot_notify.destinations.addresses import InvalidAddress, normalise

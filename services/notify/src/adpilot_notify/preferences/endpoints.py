@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.security.dependencies import Viewer, org_of
-from adpilot_notify.api import Session
 from adpilot_notify.models import Preference, Subscription
 from adpilot_notify.preferences.schemas import PreferencesIn, PreferencesOut, QuietHours, SubscriptionIn
 

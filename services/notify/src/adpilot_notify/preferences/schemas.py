@@ -1,21 +1,33 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
 from adpilot_notify.deliveries.events import ORG_EVENTS
 
 PersonalChannel = Literal["email", "whatsapp", "signal"]
+# A local wall-clock time, sent and answered as "HH:MM[:SS]". JSON Schema's "format": "time" (what pydantic
+# documents) is RFC 3339's full-time, which requires a UTC offset these never have.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$",
+            "description": "HH:MM[:SS]",
+        }
+    ),
+]
 
 
 class QuietHours(BaseModel):
     """Local times in ``time_zone``; ``start`` after ``end`` spans midnight (22:00-07:00)."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class SubscriptionIn(BaseModel):

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from adpilot_common.crypto import SecretBox
+from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Admin, org_of
 from adpilot_common.security.tokens import AccessClaims
-from adpilot_notify.api import Session
 from adpilot_notify.config import Settings
 from adpilot_notify.deliveries import repository
 from adpilot_notify.models import WebhookEndpoint
