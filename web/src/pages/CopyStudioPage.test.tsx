@@ -402,7 +402,10 @@ describe('CopyStudioPage', () => {
     await fillBrief(user);
     await user.click(screen.getByRole('button', { name: 'Generate copy' }));
     expect((await screen.findByTestId('generation')).dataset.status).toBe('queued');
-    expect(screen.getByTestId('copy-announcer').textContent).toBe('Writing copy in the background…');
+    // The announcer follows the query in an effect, one render after the card appears.
+    await waitFor(() =>
+      expect(screen.getByTestId('copy-announcer').textContent).toBe('Writing copy in the background…'),
+    );
     await act(async () => {
       await vi.advanceTimersByTimeAsync(GENERATION_POLL_MS);
     });
