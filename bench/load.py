@@ -271,12 +271,15 @@ def machine_description() -> dict[str, Any]:
 def write_doc(doc: dict[str, Any], path: Path) -> None:
     """The results section of docs/load-test.md, between its markers (the prose around them stays)."""
     m, d, i = doc["machine"], doc["results"]["dashboard"], doc["results"]["ingestion"]
+    # Anything else busy on the box (load average at start above half the cores) makes the figures pessimistic.
+    busy = m["loadavg_at_start"][0] > m["cpu_count"] / 2
+    note = " (shared with other work: figures are lower than on an idle box)" if busy else ""
     lines = [
         f"Run at {doc['generated_at']} (UTC), `{' '.join(doc['command'])}`.",
         "",
         f"* Machine: {m['cpu_count']} cores ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['os']} "
         f"({m['platform']}), Python {m['python']}; load average {m['loadavg_at_start']} at start, "
-        f"{m['loadavg_at_end']} at end (shared with other work: figures are lower than on an idle box).",
+        f"{m['loadavg_at_end']} at end{note}.",
         f"* Window: {doc['results']['window_seconds']} s, {d['users']} virtual users, think time {d['think_ms']} ms.",
         "",
         "| dashboard query (through the gateway) | requests | req/s | p50 ms | p99 ms | max ms |",
