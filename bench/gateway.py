@@ -83,6 +83,20 @@ def process(
         log.close()
 
 
+def static_files(port: int, directory: Path) -> list[str]:
+    """The command serving ``directory`` on loopback (auth's JWKS as a static file)."""
+    return [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(directory),
+    ]
+
+
 def serve(service: str, port: int, profile: Path | None = None) -> list[str]:
     """The service's command line; with ``profile``, run under cProfile, stats written there at exit."""
     wrap = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
@@ -357,16 +371,7 @@ async def measure(
         # The limiter still counts every request (its cost is measured), but never refuses the load.
         "GATEWAY_RATE_LIMIT_PER_USER": "10000000/minute",
     }
-    static = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(jwks_port),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        str(workdir),
-    ]
+    static = static_files(jwks_port, workdir)
     with (
         process("jwks", static, {}, workdir),
         process("metrics", serve("metrics", metrics_port), metrics_env, workdir) as metrics,

@@ -38,7 +38,7 @@ from typing import Any
 import asyncpg
 import httpx
 import nats
-from gateway import cpu_seconds, process, ready, serve
+from gateway import cpu_seconds, process, ready, serve, static_files
 from ingest import FIRST_DAY, ORG_ID, STREAM, SUBJECT, envelopes, fresh_database, make_rows
 from sandbox_sync import loadavg, machine
 
@@ -180,16 +180,7 @@ async def measure(
         # Each virtual user makes hundreds of requests a minute: the limiter counts them but lets them through.
         "GATEWAY_RATE_LIMIT_PER_USER": "10000000/minute",
     }
-    static = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(jwks_port),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        str(workdir),
-    ]
+    static = static_files(jwks_port, workdir)
     base_url = f"http://127.0.0.1:{gateway_port}"
     with (
         process("jwks", static, {}, workdir),
