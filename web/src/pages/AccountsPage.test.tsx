@@ -423,6 +423,20 @@ describe('AccountsPage', () => {
     expect(runs[1]!.textContent).toContain('1,260');
     expect(runs[1]!.textContent).toContain('8 new, 0 updated');
     expect(runs[1]!.textContent).toContain('2.0 s');
+    // The history is the region the button controls, in a full-width row under the account.
+    const region = screen.getByRole('region', { name: 'Sync history of Acme DE' });
+    expect(region.id).toBe(history.getAttribute('aria-controls'));
+    expect(region.closest('td')!.getAttribute('colspan')).toBe('7');
+    expect(screen.getByRole('table', { name: 'Sync history of Acme DE' }).getAttribute('data-testid')).toBe('sync-history');
+
+    // Changing the account (new list data) keeps the history open; the button closes it.
+    await user.click(toggle);
+    await waitFor(() => expect(toggle).toHaveProperty('checked', true));
+    expect(history.getAttribute('aria-expanded')).toBe('true');
+    expect(screen.getAllByTestId('sync-run')).toHaveLength(2);
+    await user.click(history);
+    expect(history.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByRole('region', { name: 'Sync history of Acme DE' })).toBeNull();
   });
 
   it('shows the problem when the accounts cannot be loaded', async () => {

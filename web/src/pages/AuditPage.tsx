@@ -1,11 +1,12 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { getAuditLog, isAdmin, listMembers, type AuditEntry } from '../api/auth';
 import { queryKeys, useActiveOrg } from '../api/queries';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { EmptyState, LoadingState } from '../components/States';
 import { Time } from '../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -89,6 +90,49 @@ function ActionFilter({ value, onApply }: { value: string; onApply: (action: str
   );
 }
 
+const helper = createDataColumnHelper<AuditEntry>();
+
+/** The log's columns; actors are shown by email when they are (still) members. Not sortable: the server pages by time. */
+function auditColumns(emails: Map<string, string>): DataColumnDef<AuditEntry>[] {
+  return helper.columns([
+    helper.accessor('occurred_at', { id: 'when', header: 'When', cell: ({ row }) => <Time iso={row.original.occurred_at} /> }),
+    helper.accessor('action', {
+      id: 'action',
+      header: 'Action',
+      cell: ({ row }) => (
+        <>
+          <code className="audit-action">{row.original.action}</code>
+          {row.original.source !== 'auth' ? <span className="muted"> via {row.original.source}</span> : null}
+        </>
+      ),
+    }),
+    helper.accessor('actor_user_id', {
+      id: 'actor',
+      header: 'Actor',
+      cell: ({ row }) => {
+        const actor = row.original.actor_user_id;
+        if (!actor) return <span className="muted">system</span>;
+        return emails.get(actor) ?? <code title={actor}>{actor.slice(0, 8)}</code>;
+      },
+    }),
+    helper.accessor('ip', { id: 'ip', header: 'IP address', cell: ({ row }) => row.original.ip ?? <span className="muted">—</span> }),
+    helper.display({
+      id: 'details',
+      header: 'Details',
+      meta: { cellClassName: 'audit-details' },
+      cell: ({ row }) => (
+        <>
+          {row.original.resource_type ? <span className="muted">{row.original.resource_type} </span> : null}
+          {summariseChanges(row.original.changes)}
+        </>
+      ),
+    }),
+  ]);
+}
+
+const auditEntryId = (e: AuditEntry) => String(e.id);
+const auditRowAttributes = (e: AuditEntry) => ({ 'data-testid': 'audit-row', 'data-action': e.action });
+
 function AuditTable({ orgId, action }: { orgId: string; action: string }) {
   const audit = useInfiniteQuery({
     queryKey: queryKeys.audit(orgId, action),
@@ -101,7 +145,8 @@ function AuditTable({ orgId, action }: { orgId: string; action: string }) {
     queryKey: queryKeys.members(orgId),
     queryFn: ({ signal }) => listMembers(orgId, signal),
   });
-  const emails = new Map((members.data ?? []).map((m) => [m.user_id, m.email]));
+  const emails = useMemo(() => new Map((members.data ?? []).map((m) => [m.user_id, m.email])), [members.data]);
+  const columns = useMemo(() => auditColumns(emails), [emails]);
 
   if (!audit.data) {
     return audit.isError ? (
@@ -118,43 +163,15 @@ function AuditTable({ orgId, action }: { orgId: string; action: string }) {
         {entries.length === 0 ? (
           <EmptyState>{action ? `No entries match “${action}”.` : 'No audit entries yet.'}</EmptyState>
         ) : (
-          <table className="table table-responsive" data-testid="audit-log">
-            <caption className="visually-hidden">Audit log, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Actor</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                  <td data-label="When">
-                    <Time iso={e.occurred_at} />
-                  </td>
-                  <td data-label="Action">
-                    <code className="audit-action">{e.action}</code>
-                    {e.source !== 'auth' ? <span className="muted"> via {e.source}</span> : null}
-                  </td>
-                  <td data-label="Actor">
-                    {e.actor_user_id ? (
-                      (emails.get(e.actor_user_id) ?? <code title={e.actor_user_id}>{e.actor_user_id.slice(0, 8)}</code>)
-                    ) : (
-                      <span className="muted">system</span>
-                    )}
-                  </td>
-                  <td data-label="IP address">{e.ip ?? <span className="muted">—</span>}</td>
-                  <td data-label="Details" className="audit-details">
-                    {e.resource_type ? <span className="muted">{e.resource_type} </span> : null}
-                    {summariseChanges(e.changes)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={columns}
+            data={entries}
+            getRowId={auditEntryId}
+            className="table table-responsive"
+            testId="audit-log"
+            caption="Audit log, newest first"
+            rowAttributes={auditRowAttributes}
+          />
         )}
       </div>
       <div className="list-footer">

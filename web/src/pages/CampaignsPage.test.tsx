@@ -145,6 +145,50 @@ describe('CampaignsPage', () => {
     await waitFor(() => expect(last().offset).toBe('100'));
   });
 
+  it('keeps the server order and a selection across pages; select-all covers this page only', async () => {
+    const user = userEvent.setup();
+    const pages: Record<string, Campaign[]> = {
+      '0': [campaign('c1', { name: 'Zulu' }), campaign('c2', { name: 'Alpha' })],
+      '50': [campaign('c3', { name: 'Mike' }), campaign('c4', { name: 'Bravo', status: 'REMOVED' })],
+    };
+    const { callsTo } = mockApi({
+      ...LAYOUT,
+      ...orgs(),
+      [`GET ${API}/accounts`]: () => jsonResponse(ACCOUNTS),
+      [`GET ${API}/campaigns`]: (call) =>
+        jsonResponse({ items: pages[params(call).offset ?? '0'] ?? [], total: CAMPAIGN_PAGE_SIZE + 2 }),
+    });
+    signIn();
+    renderApp('/campaigns');
+
+    await waitFor(() => expect(screen.getAllByTestId('campaign-row')).toHaveLength(2));
+    // The rows stay in the order the server sent them (it sorts; the table does not re-sort a page).
+    expect(screen.getAllByTestId('campaign-name').map((a) => a.textContent)).toEqual(['Zulu', 'Alpha']);
+    await user.click(screen.getByRole('checkbox', { name: 'Select all campaigns on this page' }));
+    expect(screen.getByTestId('selection-count').textContent).toBe('2 campaigns selected');
+    expect(screen.getAllByTestId('campaign-row').map((tr) => tr.className)).toEqual(['row-selected', 'row-selected']);
+
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    await waitFor(() => expect(screen.getAllByTestId('campaign-name').map((a) => a.textContent)).toEqual(['Mike', 'Bravo']));
+    const all = screen.getByRole('checkbox', { name: 'Select all campaigns on this page' }) as HTMLInputElement;
+    expect(all.checked).toBe(false);
+    expect(all.indeterminate).toBe(false);
+    await user.click(all);
+    // The removed campaign is left out.
+    expect(screen.getByTestId('selection-count').textContent).toBe('3 campaigns selected');
+    expect(all.checked).toBe(true);
+    expect(screen.getByRole('checkbox', { name: 'Select Bravo' })).toHaveProperty('checked', false);
+    await user.click(all);
+    expect(screen.getByTestId('selection-count').textContent).toBe('2 campaigns selected');
+
+    // Sorting from the keyboard: focus the header button and press Enter.
+    within(screen.getByRole('columnheader', { name: /Status/ })).getByRole('button').focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(params(callsTo('GET', `${API}/campaigns`).at(-1)!).sort).toBe('status'));
+    expect(screen.getByRole('columnheader', { name: /Status/ }).getAttribute('aria-sort')).toBe('ascending');
+    expect(screen.getByRole('columnheader', { name: /Account/ }).hasAttribute('aria-sort')).toBe(false);
+  });
+
   it('sends the filters to the API, back on the first page', async () => {
     const user = userEvent.setup();
     const page = Array.from({ length: CAMPAIGN_PAGE_SIZE }, (_, i) => campaign(`c${i}`));

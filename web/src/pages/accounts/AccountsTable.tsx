@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { useConnectorScope, useSyncRun } from '../../api/connectorQueries';
 import {
   isFinished,
@@ -14,6 +14,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { JobStatusBadge } from '../../components/JobStatusBadge';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 import { SyncHistory } from './SyncHistory';
 
 const number = new Intl.NumberFormat();
@@ -116,70 +117,94 @@ function SyncNow({ account, canEdit }: { account: AdAccount; canEdit: boolean })
   );
 }
 
-function AccountRow({ account, canEdit, columns }: { account: AdAccount; canEdit: boolean; columns: number }) {
-  const [open, setOpen] = useState(false);
-  const historyId = useId();
-  return (
-    <>
-      <tr data-testid="account-row" data-account={account.external_id}>
-        <td data-label="Platform">{platformLabel(account.platform)}</td>
-        <td data-label="Account">
-          <span className="cell-strong">{account.name}</span>
-          {account.status && account.status !== 'ENABLED' ? (
-            <span className="badge badge-neutral">{account.status}</span>
-          ) : null}
-          <div className="muted">{account.external_id}</div>
-        </td>
-        <td data-label="Currency">{account.currency}</td>
-        <td data-label="Time zone">{account.time_zone}</td>
-        <td data-label="Last sync">
-          <div className="inline-actions">
-            <JobStatusBadge status={account.last_sync_status} testId="last-sync-status" />
-            {account.last_sync_at ? <Time iso={account.last_sync_at} relative /> : null}
-          </div>
-          {account.metrics_synced_through ? (
-            <div className="muted">Metrics through {account.metrics_synced_through}</div>
-          ) : null}
-          {account.connection_health === 'reconnect_required' ? (
-            <span className="badge badge-error">Reconnect required</span>
-          ) : null}
-          {account.connection.paused_until ? (
-            <div className="muted">
-              Quota used up; resumes <Time iso={account.connection.paused_until} relative />
-            </div>
-          ) : null}
-        </td>
-        <td data-label="Scheduled">
-          <SyncToggle account={account} canEdit={canEdit} />
-        </td>
-        <td data-label="Actions" className="actions-cell">
-          <div className="inline-actions">
-            <SyncNow account={account} canEdit={canEdit} />
-            <button
-              type="button"
-              className="button button-small"
-              aria-expanded={open}
-              aria-controls={historyId}
-              aria-label={`Sync history of ${account.name}`}
-              onClick={() => setOpen((v) => !v)}
-            >
-              History
-            </button>
-          </div>
-        </td>
-      </tr>
-      {open ? (
-        <tr className="detail-row">
-          <td colSpan={columns}>
-            <SyncHistory account={account} id={historyId} />
-          </td>
-        </tr>
-      ) : null}
-    </>
-  );
+const helper = createDataColumnHelper<AdAccount>();
+
+function historyId(account: AdAccount): string {
+  return `sync-history-${account.id}`;
 }
 
+/** The columns; the actions cell opens the account's sync history in a detail row under it. */
+function accountColumns(canEdit: boolean): DataColumnDef<AdAccount>[] {
+  return helper.columns([
+    helper.accessor('platform', { id: 'platform', header: 'Platform', cell: ({ row }) => platformLabel(row.original.platform) }),
+    helper.accessor('name', {
+      id: 'account',
+      header: 'Account',
+      cell: ({ row }) => {
+        const account = row.original;
+        return (
+          <>
+            <span className="cell-strong">{account.name}</span>
+            {account.status && account.status !== 'ENABLED' ? (
+              <span className="badge badge-neutral">{account.status}</span>
+            ) : null}
+            <div className="muted">{account.external_id}</div>
+          </>
+        );
+      },
+    }),
+    helper.accessor('currency', { id: 'currency', header: 'Currency' }),
+    helper.accessor('time_zone', { id: 'time_zone', header: 'Time zone' }),
+    helper.display({
+      id: 'last_sync',
+      header: 'Last sync',
+      cell: ({ row }) => {
+        const account = row.original;
+        return (
+          <>
+            <div className="inline-actions">
+              <JobStatusBadge status={account.last_sync_status} testId="last-sync-status" />
+              {account.last_sync_at ? <Time iso={account.last_sync_at} relative /> : null}
+            </div>
+            {account.metrics_synced_through ? (
+              <div className="muted">Metrics through {account.metrics_synced_through}</div>
+            ) : null}
+            {account.connection_health === 'reconnect_required' ? (
+              <span className="badge badge-error">Reconnect required</span>
+            ) : null}
+            {account.connection.paused_until ? (
+              <div className="muted">
+                Quota used up; resumes <Time iso={account.connection.paused_until} relative />
+              </div>
+            ) : null}
+          </>
+        );
+      },
+    }),
+    helper.display({
+      id: 'scheduled',
+      header: 'Scheduled',
+      cell: ({ row }) => <SyncToggle account={row.original} canEdit={canEdit} />,
+    }),
+    helper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => (
+        <div className="inline-actions">
+          <SyncNow account={row.original} canEdit={canEdit} />
+          <button
+            type="button"
+            className="button button-small"
+            aria-expanded={row.getIsExpanded()}
+            aria-controls={historyId(row.original)}
+            aria-label={`Sync history of ${row.original.name}`}
+            onClick={() => row.toggleExpanded()}
+          >
+            History
+          </button>
+        </div>
+      ),
+    }),
+  ]);
+}
+
+const accountId = (a: AdAccount) => a.id;
+const accountRowAttributes = (a: AdAccount) => ({ 'data-testid': 'account-row', 'data-account': a.external_id });
+const renderHistory = (a: AdAccount) => <SyncHistory account={a} id={historyId(a)} />;
+
 export function AccountsTable({ accounts, canEdit }: { accounts: UseQueryResult<AdAccount[]>; canEdit: boolean }) {
+  // Stable columns: the sync toggle and "Sync now" cells hold state (a running mutation, the followed run).
+  const columns = useMemo(() => accountColumns(canEdit), [canEdit]);
   let body;
   if (accounts.isPending) body = <LoadingState label="Loading ad accounts…" />;
   else if (accounts.isError) body = <ErrorBanner heading="Could not load the ad accounts" error={accounts.error} />;
@@ -187,27 +212,16 @@ export function AccountsTable({ accounts, canEdit }: { accounts: UseQueryResult<
   else
     body = (
       <div className="table-card">
-        <table className="table table-responsive" data-testid="accounts">
-          <caption className="visually-hidden">Ad accounts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Platform</th>
-              <th scope="col">Account</th>
-              <th scope="col">Currency</th>
-              <th scope="col">Time zone</th>
-              <th scope="col">Last sync</th>
-              <th scope="col">Scheduled</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {accounts.data.map((a) => (
-              <AccountRow key={a.id} account={a} canEdit={canEdit} columns={7} />
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={columns}
+          data={accounts.data}
+          getRowId={accountId}
+          className="table table-responsive"
+          testId="accounts"
+          caption="Ad accounts"
+          rowAttributes={accountRowAttributes}
+          renderDetail={renderHistory}
+        />
       </div>
     );
   return (

@@ -5,6 +5,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { JobStatusBadge } from '../../components/JobStatusBadge';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable } from '../../components/ui/DataTable';
 
 const number = new Intl.NumberFormat();
 
@@ -14,6 +15,45 @@ function duration(run: SyncRun): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+const helper = createDataColumnHelper<SyncRun>();
+
+/** Newest first, as the server lists them (not sortable). */
+const COLUMNS = helper.columns([
+  helper.accessor('queued_at', { id: 'queued', header: 'Queued', cell: ({ row }) => <Time iso={row.original.queued_at} /> }),
+  helper.accessor('trigger', { id: 'trigger', header: 'Trigger' }),
+  helper.accessor('status', { id: 'status', header: 'Status', cell: ({ row }) => <JobStatusBadge status={row.original.status} /> }),
+  helper.display({ id: 'duration', header: 'Duration', cell: ({ row }) => duration(row.original) }),
+  helper.accessor('metric_rows', {
+    id: 'metric_rows',
+    header: 'Metric rows',
+    meta: { className: 'num' },
+    cell: ({ row }) => number.format(row.original.metric_rows),
+  }),
+  helper.display({
+    id: 'changes',
+    header: 'Campaign changes',
+    cell: ({ row }) => `${row.original.campaigns_created} new, ${row.original.campaigns_updated} updated`,
+  }),
+  helper.display({
+    id: 'error',
+    header: 'Error',
+    meta: { cellClassName: 'service-error' },
+    cell: ({ row }) => {
+      const run = row.original;
+      return run.error ? (
+        <>
+          {run.error_kind ? <code>{run.error_kind}</code> : null} {run.error}
+        </>
+      ) : (
+        <span className="muted">—</span>
+      );
+    },
+  }),
+]);
+
+const runId = (run: SyncRun) => run.id;
+const runRowAttributes = (run: SyncRun) => ({ 'data-testid': 'sync-run', 'data-status': run.status });
 
 /** The recent sync runs of one account, newest first: outcome, rows fetched, structure changes, errors. */
 export function SyncHistory({ account, id }: { account: AdAccount; id: string }) {
@@ -30,51 +70,15 @@ export function SyncHistory({ account, id }: { account: AdAccount; id: string })
   else if (runs.data.length === 0) body = <EmptyState>This account has not been synced yet.</EmptyState>;
   else
     body = (
-      <table className="table table-responsive table-compact" data-testid="sync-history">
-        <caption className="visually-hidden">Sync history of {account.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Queued</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Status</th>
-            <th scope="col">Duration</th>
-            <th scope="col" className="num">
-              Metric rows
-            </th>
-            <th scope="col">Campaign changes</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.data.map((run) => (
-            <tr key={run.id} data-testid="sync-run" data-status={run.status}>
-              <td data-label="Queued">
-                <Time iso={run.queued_at} />
-              </td>
-              <td data-label="Trigger">{run.trigger}</td>
-              <td data-label="Status">
-                <JobStatusBadge status={run.status} />
-              </td>
-              <td data-label="Duration">{duration(run)}</td>
-              <td data-label="Metric rows" className="num">
-                {number.format(run.metric_rows)}
-              </td>
-              <td data-label="Campaign changes">
-                {run.campaigns_created} new, {run.campaigns_updated} updated
-              </td>
-              <td data-label="Error" className="service-error">
-                {run.error ? (
-                  <>
-                    {run.error_kind ? <code>{run.error_kind}</code> : null} {run.error}
-                  </>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={COLUMNS}
+        data={runs.data}
+        getRowId={runId}
+        className="table table-responsive table-compact"
+        testId="sync-history"
+        caption={`Sync history of ${account.name}`}
+        rowAttributes={runRowAttributes}
+      />
     );
 
   return (

@@ -1,6 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { functionalUpdate, type RowSelectionState, type SortingState, type Updater } from '@tanstack/react-table';
+import { useMemo, useRef } from 'react';
 import { Link } from 'react-router-dom';
 import { platformLabel, type Campaign, type CampaignSortKey } from '../../api/connectors';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 import { BudgetEditor } from './BudgetEditor';
 import type { TrackedJob } from './WriteJobProgress';
 
@@ -23,71 +25,79 @@ export function parseSort(sort: string): { key: string; descending: boolean } {
   return sort.startsWith('-') ? { key: sort.slice(1), descending: true } : { key: sort, descending: false };
 }
 
-function SortHeader({
-  label,
-  sortKey,
-  sort,
-  onSort,
-  className,
-}: {
-  label: string;
-  sortKey: CampaignSortKey;
-  sort: string;
-  onSort: (sort: string) => void;
-  className?: string;
-}) {
-  const current = parseSort(sort);
-  const active = current.key === sortKey;
-  const direction = active ? (current.descending ? 'descending' : 'ascending') : undefined;
-  return (
-    <th scope="col" aria-sort={direction ?? 'none'} className={className}>
-      <button
-        type="button"
-        className="sort-button"
-        onClick={() => onSort(active && !current.descending ? `-${sortKey}` : sortKey)}
-      >
-        {label}
-        <span aria-hidden="true" className="sort-mark">
-          {active ? (current.descending ? '▼' : '▲') : '↕'}
-        </span>
-        <span className="visually-hidden">
-          {active
-            ? `, sorted ${direction}; activate to sort ${current.descending ? 'ascending' : 'descending'}`
-            : ', activate to sort'}
-        </span>
-      </button>
-    </th>
-  );
+const SORT_KEYS: readonly CampaignSortKey[] = ['name', 'status', 'daily_budget_micros'];
+
+/** The server's sort parameter as TanStack sorting state, and back ("-name" ⇄ name descending). */
+export function sortToSorting(sort: string): SortingState {
+  const { key, descending } = parseSort(sort);
+  return [{ id: key, desc: descending }];
 }
 
-function SelectAll({
-  rows,
-  selected,
-  onToggle,
-}: {
-  rows: Campaign[];
-  selected: Map<string, Campaign>;
-  onToggle: (rows: Campaign[], on: boolean) => void;
-}) {
-  const ref = useRef<HTMLInputElement>(null);
-  const selectable = rows.filter((c) => c.status !== 'REMOVED');
-  const count = selectable.filter((c) => selected.has(c.id)).length;
-  const all = selectable.length > 0 && count === selectable.length;
-  useEffect(() => {
-    if (ref.current) ref.current.indeterminate = count > 0 && !all;
-  }, [count, all]);
-  return (
-    <input
-      ref={ref}
-      type="checkbox"
-      aria-label="Select all campaigns on this page"
-      checked={all}
-      disabled={selectable.length === 0}
-      onChange={(e) => onToggle(selectable, e.target.checked)}
-    />
-  );
+export function sortingToSort(sorting: SortingState, fallback: string): string {
+  const first = sorting[0];
+  if (!first || !SORT_KEYS.includes(first.id as CampaignSortKey)) return fallback;
+  return first.desc ? `-${first.id}` : first.id;
 }
 
+const helper = createDataColumnHelper<Campaign>();
+
+/** Column ids are the server's sort keys: the table shows the order, the server sorts. */
+function campaignColumns(canEdit: boolean, onJob: (tracked: TrackedJob) => void): DataColumnDef<Campaign>[] {
+  return helper.columns([
+    helper.accessor('name', {
+      id: 'name',
+      header: 'Name',
+      enableSorting: true,
+      cell: ({ row }) => {
+        const c = row.original;
+        return (
+          <>
+            <Link className="cell-strong" data-testid="campaign-name" to={`/campaigns/${encodeURIComponent(c.id)}`}>
+              {c.name}
+            </Link>
+            <div className="muted">
+              {c.external_id}
+              {c.objective ? ` · ${c.objective.toLowerCase().replace(/_/g, ' ')}` : ''}
+            </div>
+          </>
+        );
+      },
+    }),
+    helper.accessor('account_name', {
+      id: 'account',
+      header: 'Account',
+      cell: ({ row }) => (
+        <>
+          {row.original.account_name}
+          <div className="muted">{platformLabel(row.original.platform)}</div>
+        </>
+      ),
+    }),
+    helper.accessor('status', {
+      id: 'status',
+      header: 'Status',
+      enableSorting: true,
+      cell: ({ row }) => <CampaignStatusBadge status={row.original.status} />,
+    }),
+    helper.accessor('daily_budget_micros', {
+      id: 'daily_budget_micros',
+      header: 'Daily budget',
+      enableSorting: true,
+      meta: { className: 'num' },
+      cell: ({ row }) => (
+        <BudgetEditor campaign={row.original} currency={row.original.currency} canEdit={canEdit} onJob={onJob} />
+      ),
+    }),
+  ]);
+}
+
+const campaignId = (c: Campaign) => c.id;
+const campaignRowAttributes = (c: Campaign) => ({ 'data-testid': 'campaign-row', 'data-campaign': c.external_id });
+
+/**
+ * One page of campaigns, in the order the server sorted them; the sort headers ask for another order.
+ * The selection spans pages (it lives in the page as a map of campaigns); removed campaigns cannot be selected.
+ */
 export function CampaignTable({
   rows,
   sort,
@@ -105,69 +115,51 @@ export function CampaignTable({
   canEdit: boolean;
   onJob: (tracked: TrackedJob) => void;
 }) {
+  // Cells must keep their identity across renders (an open budget editor lives in one): the latest
+  // callback is read through a ref instead of rebuilding the columns.
+  const onJobRef = useRef(onJob);
+  onJobRef.current = onJob;
+  const columns = useMemo(() => campaignColumns(canEdit, (tracked) => onJobRef.current(tracked)), [canEdit]);
+  const sorting = useMemo(() => sortToSorting(sort), [sort]);
+  const rowSelection = useMemo(
+    () => Object.fromEntries([...selected.keys()].map((id) => [id, true as const])),
+    [selected],
+  );
+
+  const changeSort = (updater: Updater<SortingState>) => {
+    const next = sortingToSort(functionalUpdate(updater, sorting), sort);
+    if (next !== sort) onSort(next);
+  };
+  // TanStack hands back the whole next selection; the page keeps campaigns, so pass on what changed here.
+  const changeSelection = (updater: Updater<RowSelectionState>) => {
+    const next = functionalUpdate(updater, rowSelection);
+    const on = rows.filter((c) => next[c.id] && !rowSelection[c.id]);
+    const off = rows.filter((c) => !next[c.id] && rowSelection[c.id]);
+    if (on.length > 0) onSelect(on, true);
+    if (off.length > 0) onSelect(off, false);
+  };
+
   return (
-    <table className="table table-responsive" data-testid="campaigns">
-      <caption className="visually-hidden">Campaigns</caption>
-      <thead>
-        <tr>
-          {canEdit ? (
-            <th scope="col" className="select-cell">
-              <SelectAll rows={rows} selected={selected} onToggle={onSelect} />
-            </th>
-          ) : null}
-          <SortHeader label="Name" sortKey="name" sort={sort} onSort={onSort} />
-          <th scope="col">Account</th>
-          <SortHeader label="Status" sortKey="status" sort={sort} onSort={onSort} />
-          <SortHeader label="Daily budget" sortKey="daily_budget_micros" sort={sort} onSort={onSort} className="num" />
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((c) => {
-          return (
-            <tr
-              key={c.id}
-              data-testid="campaign-row"
-              data-campaign={c.external_id}
-              className={selected.has(c.id) ? 'row-selected' : undefined}
-            >
-              {canEdit ? (
-                <td className="select-cell" data-label="Select">
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${c.name}`}
-                    checked={selected.has(c.id)}
-                    disabled={c.status === 'REMOVED'}
-                    onChange={(e) => onSelect([c], e.target.checked)}
-                  />
-                </td>
-              ) : null}
-              <td data-label="Name">
-                <Link
-                  className="cell-strong"
-                  data-testid="campaign-name"
-                  to={`/campaigns/${encodeURIComponent(c.id)}`}
-                >
-                  {c.name}
-                </Link>
-                <div className="muted">
-                  {c.external_id}
-                  {c.objective ? ` · ${c.objective.toLowerCase().replace(/_/g, ' ')}` : ''}
-                </div>
-              </td>
-              <td data-label="Account">
-                {c.account_name}
-                <div className="muted">{platformLabel(c.platform)}</div>
-              </td>
-              <td data-label="Status">
-                <CampaignStatusBadge status={c.status} />
-              </td>
-              <td data-label="Daily budget" className="num">
-                <BudgetEditor campaign={c} currency={c.currency} canEdit={canEdit} onJob={onJob} />
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      columns={columns}
+      data={rows}
+      getRowId={campaignId}
+      className="table table-responsive"
+      testId="campaigns"
+      caption="Campaigns"
+      rowAttributes={campaignRowAttributes}
+      sorting={{ state: sorting, onChange: changeSort, manual: true }}
+      selection={
+        canEdit
+          ? {
+              state: rowSelection,
+              onChange: changeSelection,
+              rowLabel: (c) => `Select ${c.name}`,
+              allLabel: 'Select all campaigns on this page',
+              canSelect: (c) => c.status !== 'REMOVED',
+            }
+          : undefined
+      }
+    />
   );
 }

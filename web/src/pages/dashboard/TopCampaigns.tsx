@@ -1,9 +1,16 @@
+import { useMemo, useRef } from 'react';
 import { Link } from 'react-router-dom';
 import { platformLabel, type Campaign } from '../../api/connectors';
 import { useTopCampaigns, type KpiSelection, type RankedCampaign } from '../../api/dashboards';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Badge } from '../../components/ui/badge';
+import {
+  createDataColumnHelper,
+  DataTable,
+  type DataColumnDef,
+  type DataColumnMeta,
+} from '../../components/ui/DataTable';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '../../components/ui/card';
 import { campaignKey, useCampaignIndex } from './campaignIndex';
 import { formatMeasure } from './kpis';
@@ -24,6 +31,90 @@ function CampaignName({ row, index }: { row: RankedCampaign; index: Map<string, 
 
 const th = 'border-b border-border px-3 py-2 text-left text-xs font-semibold text-muted uppercase';
 const td = 'border-b border-border px-3 py-2';
+const NUMBER: DataColumnMeta = { className: 'text-right', cellClassName: 'tabular-nums' };
+
+const helper = createDataColumnHelper<RankedCampaign>();
+
+/** Ranked by the server (not sortable here); `index` reads the latest campaign index for the links. */
+function topColumns(currency: string, index: () => Map<string, Campaign>): DataColumnDef<RankedCampaign>[] {
+  return helper.columns([
+    helper.accessor('rank', { id: 'rank', header: '#', meta: { label: 'Rank', cellClassName: 'text-muted' } }),
+    helper.accessor('name', {
+      id: 'campaign',
+      header: 'Campaign',
+      cell: ({ row }) => (
+        <>
+          <CampaignName row={row.original} index={index()} />
+          <div className="text-xs text-muted">
+            {platformLabel(row.original.platform)}
+            {row.original.provisional ? (
+              <Badge tone="warn" className="ml-2">
+                provisional
+              </Badge>
+            ) : null}
+          </div>
+        </>
+      ),
+    }),
+    helper.accessor('spend_micros', {
+      id: 'spend',
+      header: 'Spend',
+      meta: NUMBER,
+      cell: ({ row }) => formatMeasure('spend_micros', row.original.spend_micros, currency),
+    }),
+    helper.accessor('clicks', {
+      id: 'clicks',
+      header: 'Clicks',
+      meta: NUMBER,
+      cell: ({ row }) => formatMeasure('clicks', row.original.clicks, currency),
+    }),
+    helper.accessor('conversions', {
+      id: 'conversions',
+      header: 'Conversions',
+      meta: NUMBER,
+      cell: ({ row }) => formatMeasure('conversions', row.original.conversions, currency),
+    }),
+    helper.accessor('roas', {
+      id: 'roas',
+      header: 'ROAS',
+      meta: NUMBER,
+      cell: ({ row }) => formatMeasure('roas', row.original.roas, currency),
+    }),
+  ]);
+}
+
+const rankedId = (row: RankedCampaign) => `${row.account_id}/${row.campaign_id}`;
+const rankedRowAttributes = () => ({ 'data-testid': 'top-campaign-row' });
+
+function CurrencyTable({
+  currency,
+  campaigns,
+  index,
+}: {
+  currency: string;
+  campaigns: RankedCampaign[];
+  index: Map<string, Campaign>;
+}) {
+  // The index is a new map on every render: the cells read the latest through a ref, the columns stay put.
+  const latestIndex = useRef(index);
+  latestIndex.current = index;
+  const columns = useMemo(() => topColumns(currency, () => latestIndex.current), [currency]);
+  return (
+    <DataTable
+      columns={columns}
+      data={campaigns}
+      getRowId={rankedId}
+      className="w-full border-collapse text-sm"
+      testId="top-campaigns"
+      attributes={{ 'data-currency': currency }}
+      caption={currency}
+      captionClassName="py-1 text-left text-xs font-semibold text-muted"
+      headerCellClassName={th}
+      cellClassName={td}
+      rowAttributes={rankedRowAttributes}
+    />
+  );
+}
 
 /** The best campaigns by spend within each currency. */
 export function TopCampaigns({ selection }: { selection: KpiSelection }) {
@@ -37,55 +128,7 @@ export function TopCampaigns({ selection }: { selection: KpiSelection }) {
   else
     body = top.data.groups.map((group) => (
       <div key={group.currency} className="overflow-x-auto">
-        <table className="w-full border-collapse text-sm" data-testid="top-campaigns" data-currency={group.currency}>
-          <caption className="py-1 text-left text-xs font-semibold text-muted">{group.currency}</caption>
-          <thead>
-            <tr>
-              <th scope="col" className={th}>
-                #
-              </th>
-              <th scope="col" className={th}>
-                Campaign
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                Spend
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                Clicks
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                Conversions
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                ROAS
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {group.campaigns.map((row) => (
-              <tr key={`${row.account_id}/${row.campaign_id}`} data-testid="top-campaign-row">
-                <td className={`${td} text-muted`}>{row.rank}</td>
-                <td className={td}>
-                  <CampaignName row={row} index={index} />
-                  <div className="text-xs text-muted">
-                    {platformLabel(row.platform)}
-                    {row.provisional ? (
-                      <Badge tone="warn" className="ml-2">
-                        provisional
-                      </Badge>
-                    ) : null}
-                  </div>
-                </td>
-                <td className={`${td} text-right tabular-nums`}>{formatMeasure('spend_micros', row.spend_micros, group.currency)}</td>
-                <td className={`${td} text-right tabular-nums`}>{formatMeasure('clicks', row.clicks, group.currency)}</td>
-                <td className={`${td} text-right tabular-nums`}>
-                  {formatMeasure('conversions', row.conversions, group.currency)}
-                </td>
-                <td className={`${td} text-right tabular-nums`}>{formatMeasure('roas', row.roas, group.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CurrencyTable currency={group.currency} campaigns={group.campaigns} index={index} />
       </div>
     ));
 

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   channelLabel,
   DELIVERY_CHANNELS,
@@ -14,8 +14,10 @@ import { Card } from '../../components/Card';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 
 export const DELIVERY_PAGE_SIZE = 50;
+const NO_DELIVERIES: Delivery[] = [];
 
 const STATUS: Record<string, { label: string; cls: string }> = {
   queued: { label: 'Queued', cls: 'badge-neutral' },
@@ -84,53 +86,83 @@ function target(delivery: Delivery, webhookUrls: Map<string, string>): string {
   return (delivery.endpoint_id && webhookUrls.get(delivery.endpoint_id)) || delivery.destination;
 }
 
-function DeliveryRow({ delivery, webhookUrls }: { delivery: Delivery; webhookUrls: Map<string, string> }) {
-  const [open, setOpen] = useState(false);
-  const canRetry = delivery.status === 'failed' && delivery.digest_id === null;
-  return (
-    <>
-      <tr data-testid="delivery-row" data-status={delivery.status}>
-        <td>
-          <span className="cell-strong" title={delivery.event_type}>
-            {eventLabel(delivery.event_type)}
-          </span>
-        </td>
-        <td className="channel-cell">
-          {channelLabel(delivery.channel)}
-          <div className="muted small url">{target(delivery, webhookUrls)}</div>
-        </td>
-        <td>
-          <StatusBadge status={delivery.status} />
-          {delivery.next_attempt_at ? (
+const helper = createDataColumnHelper<Delivery>();
+
+/** Newest first, as the server pages them (not sortable); "Attempts" opens the attempt log under the row. */
+function deliveryColumns(webhookUrls: Map<string, string>): DataColumnDef<Delivery>[] {
+  return helper.columns([
+    helper.accessor('event_type', {
+      id: 'event',
+      header: 'Event',
+      cell: ({ row }) => (
+        <span className="cell-strong" title={row.original.event_type}>
+          {eventLabel(row.original.event_type)}
+        </span>
+      ),
+    }),
+    helper.accessor('channel', {
+      id: 'channel',
+      header: 'Channel',
+      meta: { cellClassName: 'channel-cell' },
+      cell: ({ row }) => (
+        <>
+          {channelLabel(row.original.channel)}
+          <div className="muted small url">{target(row.original, webhookUrls)}</div>
+        </>
+      ),
+    }),
+    helper.accessor('status', {
+      id: 'status',
+      header: 'Status',
+      cell: ({ row }) => (
+        <>
+          <StatusBadge status={row.original.status} />
+          {row.original.next_attempt_at ? (
             <div className="muted small">
-              Next try <Time iso={delivery.next_attempt_at} relative />
+              Next try <Time iso={row.original.next_attempt_at} relative />
             </div>
           ) : null}
-        </td>
-        <td className="num">{delivery.attempts}</td>
-        <td className="small error-cell">
-          {delivery.last_error ? (
+        </>
+      ),
+    }),
+    helper.accessor('attempts', { id: 'attempts', header: 'Attempts', meta: { className: 'num' } }),
+    helper.display({
+      id: 'error',
+      header: 'Error',
+      meta: { cellClassName: 'small error-cell' },
+      cell: ({ row }) => {
+        const delivery = row.original;
+        if (delivery.last_error)
+          return (
             <span className="service-error" data-testid="delivery-error">
               {delivery.last_status_code !== null ? `HTTP ${delivery.last_status_code}: ` : ''}
               {delivery.last_error}
             </span>
-          ) : delivery.digest_id ? (
-            <span className="muted">Sent in a digest</span>
-          ) : (
-            <span className="muted">—</span>
-          )}
-        </td>
-        <td className="time-cell">
-          <Time iso={delivery.created_at} relative />
-        </td>
-        <td className="actions-cell">
+          );
+        return delivery.digest_id ? <span className="muted">Sent in a digest</span> : <span className="muted">—</span>;
+      },
+    }),
+    helper.accessor('created_at', {
+      id: 'time',
+      header: 'Time',
+      meta: { cellClassName: 'time-cell' },
+      cell: ({ row }) => <Time iso={row.original.created_at} relative />,
+    }),
+    helper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => {
+        const delivery = row.original;
+        const open = row.getIsExpanded();
+        const canRetry = delivery.status === 'failed' && delivery.digest_id === null;
+        return (
           <div className="inline-actions">
             {delivery.attempts > 0 ? (
               <button
                 type="button"
                 className="button button-small"
                 aria-expanded={open}
-                onClick={() => setOpen((o) => !o)}
+                onClick={() => row.toggleExpanded()}
                 aria-label={`${open ? 'Hide' : 'Show'} attempts of ${eventLabel(delivery.event_type)} to ${delivery.destination}`}
               >
                 {open ? 'Hide attempts' : 'Attempts'}
@@ -138,29 +170,28 @@ function DeliveryRow({ delivery, webhookUrls }: { delivery: Delivery; webhookUrl
             ) : null}
             {canRetry ? <RetryButton delivery={delivery} /> : null}
           </div>
-        </td>
-      </tr>
-      {open ? (
-        <tr className="detail-row">
-          <td colSpan={7}>
-            <Attempts delivery={delivery} />
-          </td>
-        </tr>
-      ) : null}
-    </>
-  );
+        );
+      },
+    }),
+  ]);
 }
+
+const deliveryId = (d: Delivery) => d.id;
+const deliveryRowAttributes = (d: Delivery) => ({ 'data-testid': 'delivery-row', 'data-status': d.status });
+const renderAttempts = (d: Delivery) => <Attempts delivery={d} />;
 
 /** The delivery log: the org's for admins, one's own for everyone else; polled while something is pending. */
 export function DeliveryLog() {
   const { admin } = useNotifyScope();
   const webhooks = useWebhooks(); // admins only; the log names endpoints by id
-  const webhookUrls = new Map((webhooks.data ?? []).map((w) => [w.id, w.url]));
+  const webhookUrls = useMemo(() => new Map((webhooks.data ?? []).map((w) => [w.id, w.url])), [webhooks.data]);
+  // Stable columns: a retry in flight lives in its cell.
+  const columns = useMemo(() => deliveryColumns(webhookUrls), [webhookUrls]);
   const [status, setStatus] = useState('');
   const [channel, setChannel] = useState('');
   const [offset, setOffset] = useState(0);
   const deliveries = useDeliveries({ status, channel, limit: DELIVERY_PAGE_SIZE, offset });
-  const items = deliveries.data?.items ?? [];
+  const items = deliveries.data?.items ?? NO_DELIVERIES;
   const total = deliveries.data?.total ?? 0;
   const pending = items.filter((d) => isDeliveryPending(d.status)).length;
 
@@ -175,29 +206,15 @@ export function DeliveryLog() {
       <>
         {deliveries.isError ? <ErrorBanner heading="Could not refresh the delivery log" error={deliveries.error} /> : null}
         <div className="table-scroll" aria-busy={deliveries.isFetching || undefined}>
-          <table className="table table-compact delivery-table">
-            <caption className="visually-hidden">Deliveries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Channel</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Attempts
-                </th>
-                <th scope="col">Error</th>
-                <th scope="col">Time</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((d) => (
-                <DeliveryRow key={d.id} delivery={d} webhookUrls={webhookUrls} />
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={columns}
+            data={items}
+            getRowId={deliveryId}
+            className="table table-compact delivery-table"
+            caption="Deliveries"
+            rowAttributes={deliveryRowAttributes}
+            renderDetail={renderAttempts}
+          />
         </div>
         {total > DELIVERY_PAGE_SIZE ? (
           <div className="list-footer pager">

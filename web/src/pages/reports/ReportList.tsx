@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useRef } from 'react';
 import type { AdAccount } from '../../api/connectors';
 import { platformLabel } from '../../api/connectors';
 import {
@@ -13,6 +14,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { InlineConfirm } from '../../components/InlineConfirm';
 import { JobStatusBadge } from '../../components/JobStatusBadge';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 
 /** "Account Acme DE · Google Ads", or "All accounts". */
 export function describeFilters(filters: Record<string, string>, accounts: AdAccount[]): string {
@@ -63,6 +65,79 @@ function DeleteReport({ report, reportsKey }: { report: Report; reportsKey: read
   );
 }
 
+interface ReportContext {
+  accounts: AdAccount[];
+  reportsKey: readonly unknown[];
+}
+
+const helper = createDataColumnHelper<Report>();
+
+/** Newest first, as the server lists them (not sortable). `context` reads the list's latest accounts and query key. */
+function reportColumns(canEdit: boolean, context: () => ReportContext): DataColumnDef<Report>[] {
+  return helper.columns([
+    helper.accessor('title', {
+      id: 'report',
+      header: 'Report',
+      cell: ({ row }) => {
+        const report = row.original;
+        return (
+          <>
+            <span className="cell-strong">{report.title}</span>
+            <div className="muted small">
+              {FORMAT_LABELS[report.format] ?? report.format} · {BUCKET_LABELS[report.bucket] ?? report.bucket} ·{' '}
+              {describeFilters(report.filters, context().accounts)}
+              {report.schedule_id ? ' · scheduled' : ''}
+            </div>
+          </>
+        );
+      },
+    }),
+    helper.display({
+      id: 'period',
+      header: 'Period',
+      meta: { cellClassName: 'nowrap' },
+      cell: ({ row }) => `${row.original.from} – ${row.original.to}`,
+    }),
+    helper.accessor('status', {
+      id: 'status',
+      header: 'Status',
+      cell: ({ row }) => {
+        const report = row.original;
+        return (
+          <>
+            <JobStatusBadge status={report.status} testId="report-status" />
+            {report.status === 'succeeded' && report.size_bytes !== null ? (
+              <div className="muted small">{formatBytes(report.size_bytes)}</div>
+            ) : null}
+            {report.error ? <div className="service-error small">{report.error}</div> : null}
+          </>
+        );
+      },
+    }),
+    helper.accessor('queued_at', {
+      id: 'requested',
+      header: 'Requested',
+      cell: ({ row }) => <Time iso={row.original.queued_at} relative />,
+    }),
+    helper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => {
+        const report = row.original;
+        return (
+          <div className="inline-actions">
+            {report.status === 'succeeded' && report.download_path ? <DownloadButton report={report} /> : null}
+            {canEdit ? <DeleteReport report={report} reportsKey={context().reportsKey} /> : null}
+          </div>
+        );
+      },
+    }),
+  ]);
+}
+
+const reportId = (r: Report) => r.id;
+const reportRowAttributes = (r: Report) => ({ 'data-testid': 'report-row', 'data-status': r.status });
+
 /** The org's reports, newest first, with their state; ready ones can be downloaded. */
 export function ReportList({
   reports,
@@ -75,53 +150,19 @@ export function ReportList({
   canEdit: boolean;
   reportsKey: readonly unknown[];
 }) {
+  // Stable columns (a download or a delete confirmation in progress lives in its cell); the accounts and the
+  // query key may be new arrays on every render, so the cells read the latest ones through a ref.
+  const context = useRef<ReportContext>({ accounts, reportsKey });
+  context.current = { accounts, reportsKey };
+  const columns = useMemo(() => reportColumns(canEdit, () => context.current), [canEdit]);
   return (
-    <table className="table table-compact report-table">
-      <caption className="visually-hidden">Reports</caption>
-      <thead>
-        <tr>
-          <th scope="col">Report</th>
-          <th scope="col">Period</th>
-          <th scope="col">Status</th>
-          <th scope="col">Requested</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {reports.map((report) => (
-          <tr key={report.id} data-testid="report-row" data-status={report.status}>
-            <td>
-              <span className="cell-strong">{report.title}</span>
-              <div className="muted small">
-                {FORMAT_LABELS[report.format] ?? report.format} · {BUCKET_LABELS[report.bucket] ?? report.bucket} ·{' '}
-                {describeFilters(report.filters, accounts)}
-                {report.schedule_id ? ' · scheduled' : ''}
-              </div>
-            </td>
-            <td className="nowrap">
-              {report.from} – {report.to}
-            </td>
-            <td>
-              <JobStatusBadge status={report.status} testId="report-status" />
-              {report.status === 'succeeded' && report.size_bytes !== null ? (
-                <div className="muted small">{formatBytes(report.size_bytes)}</div>
-              ) : null}
-              {report.error ? <div className="service-error small">{report.error}</div> : null}
-            </td>
-            <td>
-              <Time iso={report.queued_at} relative />
-            </td>
-            <td className="actions-cell">
-              <div className="inline-actions">
-                {report.status === 'succeeded' && report.download_path ? <DownloadButton report={report} /> : null}
-                {canEdit ? <DeleteReport report={report} reportsKey={reportsKey} /> : null}
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      columns={columns}
+      data={reports}
+      getRowId={reportId}
+      className="table table-compact report-table"
+      caption="Reports"
+      rowAttributes={reportRowAttributes}
+    />
   );
 }
