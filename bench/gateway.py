@@ -46,7 +46,7 @@ import httpx
 import nats
 import uvloop
 from sandbox_sync import loadavg, machine
-from websockets.asyncio.client import ClientConnection, connect
+from ws_clients import connect_clients, listen
 
 from adpilot_common.devstack.nats import NatsServer
 from adpilot_common.devstack.ports import free_port
@@ -218,48 +218,14 @@ async def load(
 # ------------------------------------------------------------------------------------------ WebSocket fan-out
 
 
-async def connect_clients(url: str, token: str, count: int) -> list[ClientConnection]:
-    """``count`` browsers of the org: connected, authenticated and told ``ready`` by the gateway."""
-    sockets: list[ClientConnection] = []
-    for _ in range(count):
-        socket = await connect(url, origin=ORIGIN, max_queue=None)  # type: ignore[arg-type]
-        await socket.send(json.dumps({"type": "auth", "token": token}))
-        sockets.append(socket)
-    for socket in sockets:
-        assert json.loads(await socket.recv())["type"] == "ready"
-    return sockets
-
-
-async def listen(sockets: list[ClientConnection], events: int) -> list[float]:
-    """Latency of every event at every socket: the clock is read as soon as ``recv()`` returns the frame, before
-    it is parsed (parsing is the client's work, not delivery), against the send time the event carries."""
-    latencies: list[float] = []
-
-    async def one(socket: ClientConnection) -> None:
-        received = 0
-        while received < events:
-            text = await socket.recv()
-            arrived = time.time()
-            frame = json.loads(text)
-            if frame["type"] == "event":
-                latencies.append(arrived - frame["event"]["data"]["sent_at"])
-                received += 1
-
-    try:
-        await asyncio.wait_for(asyncio.gather(*(one(s) for s in sockets)), timeout=120)
-    finally:
-        for socket in sockets:
-            await socket.close()
-    return latencies
-
-
-async def client_worker(url: str, count: int, events: int) -> None:
+async def client_worker(port: int, count: int, events: int) -> None:
     """``--ws-worker``: a share of the browsers in a process of its own; says ``ready`` on stdout once they are
     all connected, then prints its latencies and CPU seconds as one JSON line."""
-    sockets = await connect_clients(url, os.environ["BENCH_WS_TOKEN"], count)
+    latencies: list[float] = []
+    sockets = await connect_clients(port, ORIGIN, os.environ["BENCH_WS_TOKEN"], count, events, latencies)
     print("ready", flush=True)
     cpu = time.process_time()
-    latencies = await listen(sockets, events)
+    await listen(sockets)
     print(json.dumps({"latencies": latencies, "cpu_s": time.process_time() - cpu}), flush=True)
 
 
@@ -289,21 +255,21 @@ async def fan_out(
 ) -> dict[str, Any]:
     """``procs`` 0: every client in this process (one event loop does all 1,000 receptions); otherwise the
     clients split over ``procs`` worker processes (uvloop), so the receiving side is less of a bottleneck."""
-    url = f"ws://127.0.0.1:{gateway_port}/ws"
     clients, events = args.clients, args.events
     client_cpu = 0.0
+    latencies: list[float] = []
     if procs == 0:
-        sockets = await connect_clients(url, token, clients)
-        listening = asyncio.create_task(listen(sockets, events))
+        sockets = await connect_clients(gateway_port, ORIGIN, token, clients, events, latencies)
+        listening = asyncio.create_task(listen(sockets))
         gateway_cpu = cpu_seconds(gateway_pid)
         cpu = time.process_time()
         await publish_events(nats_url, events, args.event_interval)
-        latencies = await listening
+        await listening
         client_cpu = time.process_time() - cpu
     else:
         shares = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
         worker_env = {**os.environ, "BENCH_WS_TOKEN": token}
-        command = [sys.executable, __file__, "--ws-worker", url]
+        command = [sys.executable, __file__, "--ws-worker", str(gateway_port)]
         workers = [
             await asyncio.create_subprocess_exec(
                 *command,
@@ -317,11 +283,11 @@ async def fan_out(
         ]
         for worker in workers:
             assert worker.stdout is not None
-            if (await worker.stdout.readline()).strip() != b"ready":
-                raise RuntimeError("a websocket client worker failed to connect")
+            said = (await worker.stdout.readline()).strip()
+            if said != b"ready":
+                raise RuntimeError(f"a websocket client worker failed to connect (said {said[:200]!r})")
         gateway_cpu = cpu_seconds(gateway_pid)
         await publish_events(nats_url, events, args.event_interval)
-        latencies = []
         for worker in workers:
             assert worker.stdout is not None
             result = json.loads(await worker.stdout.readline())
@@ -445,8 +411,8 @@ async def measure(
 
 def main() -> int:
     if sys.argv[1:2] == ["--ws-worker"]:  # a websocket client process started by fan_out()
-        url, count, events = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        uvloop.run(client_worker(url, count, events))
+        port, count, events = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        uvloop.run(client_worker(port, count, events))
         return 0
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -99,7 +99,7 @@ def instrument_app(app: FastAPI, engine: AsyncEngine | None) -> None:
     # gateway's 1,000-socket fan-out paid one per socket per event); the request's own span stays.
     FastAPIInstrumentor.instrument_app(
         app,
-        excluded_urls=r"/healthz(\?|$),/readyz(\?|$),/metrics(\?|$)",
+        excluded_urls=r"/healthz(\?|$),/readyz(\?|$),/metrics(\?|$),/ws(\?|$)",
         exclude_spans=["receive", "send"],
     )
     if engine is not None:

@@ -13,7 +13,7 @@ from adpilot_common.security.tokens import JwksCache
 from adpilot_gateway.config import Settings
 from adpilot_gateway.csrf import CrossSiteWriteGuard
 from adpilot_gateway.headers import SecurityHeaders
-from adpilot_gateway.live.endpoint import build_live_router
+from adpilot_gateway.live.endpoint import LiveSockets, live_handler
 from adpilot_gateway.live.feed import LiveFeed
 from adpilot_gateway.live.hub import Hub
 from adpilot_gateway.openapi import build_openapi_router
@@ -66,8 +66,9 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     app.add_middleware(
         CrossSiteWriteGuard, trusted_origins=[*settings.allowed_origins, *settings.cors_origins]
     )
-    app.include_router(build_live_router(hub, guard, settings.allowed_origins))
     app.include_router(build_spa_router(settings.spa_dir))  # last: catch-all
+    # Added last, so outermost: the live socket's frames skip every layer above (see LiveSockets).
+    app.add_middleware(LiveSockets, handler=live_handler(hub, guard, settings.allowed_origins))
 
     async def start_feed() -> None:
         await feed.start(runtime.broker.connection)
