@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link } from 'react-router-dom';
 import { z } from 'zod';
@@ -26,6 +26,7 @@ import { InlineConfirm } from '../components/InlineConfirm';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../components/Form';
 import { EmptyState, LoadingState, Notice } from '../components/States';
 import { Time } from '../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
 import { emailField } from '../forms/schemas';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
@@ -109,6 +110,68 @@ function RemoveMember({ orgId, member }: { orgId: string; member: Member }) {
   );
 }
 
+interface MemberContext {
+  orgId: string;
+  myRole: Role;
+  myUserId: string | undefined;
+}
+
+/** Whether I may change this member's role or remove them: admins, not themselves, owners only by owners. */
+function canEditMember(member: Member, { myRole, myUserId }: MemberContext): boolean {
+  return isAdmin(myRole) && member.user_id !== myUserId && (myRole === 'owner' || member.role !== 'owner');
+}
+
+const memberHelper = createDataColumnHelper<Member>();
+
+/** In the server's order (not sortable). `context` reads the org, my role and my id of the latest render. */
+function memberColumns(canManage: boolean, context: () => MemberContext): DataColumnDef<Member>[] {
+  const columns: DataColumnDef<Member>[] = [
+    memberHelper.accessor('email', {
+      id: 'member',
+      header: 'Member',
+      cell: ({ row }) => {
+        const m = row.original;
+        return (
+          <>
+            <span className="cell-strong">{m.display_name ?? m.email}</span>
+            {m.user_id === context().myUserId ? <span className="badge badge-neutral">You</span> : null}
+            {m.display_name ? <div className="muted">{m.email}</div> : null}
+          </>
+        );
+      },
+    }),
+    memberHelper.accessor('role', {
+      id: 'role',
+      header: 'Role',
+      cell: ({ row }) => {
+        const ctx = context();
+        return canEditMember(row.original, ctx) ? (
+          <RoleEditor orgId={ctx.orgId} member={row.original} myRole={ctx.myRole} />
+        ) : (
+          row.original.role
+        );
+      },
+    }),
+    memberHelper.accessor('joined_at', { id: 'joined', header: 'Joined', cell: ({ row }) => <Time iso={row.original.joined_at} /> }),
+  ];
+  if (canManage) {
+    columns.push(
+      memberHelper.display({
+        id: 'actions',
+        meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+        cell: ({ row }) => {
+          const ctx = context();
+          return canEditMember(row.original, ctx) ? <RemoveMember orgId={ctx.orgId} member={row.original} /> : null;
+        },
+      }),
+    );
+  }
+  return columns;
+}
+
+const memberId = (m: Member) => m.user_id;
+const memberRowAttributes = () => ({ 'data-testid': 'member-row' });
+
 function MembersTable({ orgId, myRole }: { orgId: string; myRole: Role }) {
   const { claims } = useAuth();
   const members = useQuery({
@@ -116,51 +179,25 @@ function MembersTable({ orgId, myRole }: { orgId: string; myRole: Role }) {
     queryFn: ({ signal }) => listMembers(orgId, signal),
   });
   const canManage = isAdmin(myRole);
+  // Stable columns: a role being edited lives in its cell, so only the set of columns may change them.
+  const context = useRef<MemberContext>({ orgId, myRole, myUserId: claims?.userId });
+  context.current = { orgId, myRole, myUserId: claims?.userId };
+  const columns = useMemo(() => memberColumns(canManage, () => context.current), [canManage]);
 
   if (members.isPending) return <LoadingState label="Loading members…" />;
   if (members.isError) return <ErrorBanner heading="Could not load the members" error={members.error} />;
   if (members.data.length === 0) return <EmptyState>No members yet.</EmptyState>;
 
   return (
-    <table className="table table-responsive" data-testid="members">
-      <caption className="visually-hidden">Members</caption>
-      <thead>
-        <tr>
-          <th scope="col">Member</th>
-          <th scope="col">Role</th>
-          <th scope="col">Joined</th>
-          {canManage ? (
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          ) : null}
-        </tr>
-      </thead>
-      <tbody>
-        {members.data.map((m) => {
-          const isMe = m.user_id === claims?.userId;
-          const editable = canManage && !isMe && (myRole === 'owner' || m.role !== 'owner');
-          return (
-            <tr key={m.user_id} data-testid="member-row">
-              <td data-label="Member">
-                <span className="cell-strong">{m.display_name ?? m.email}</span>
-                {isMe ? <span className="badge badge-neutral">You</span> : null}
-                {m.display_name ? <div className="muted">{m.email}</div> : null}
-              </td>
-              <td data-label="Role">{editable ? <RoleEditor orgId={orgId} member={m} myRole={myRole} /> : m.role}</td>
-              <td data-label="Joined">
-                <Time iso={m.joined_at} />
-              </td>
-              {canManage ? (
-                <td data-label="Actions" className="actions-cell">
-                  {editable ? <RemoveMember orgId={orgId} member={m} /> : null}
-                </td>
-              ) : null}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      columns={columns}
+      data={members.data}
+      getRowId={memberId}
+      className="table table-responsive"
+      testId="members"
+      caption="Members"
+      rowAttributes={memberRowAttributes}
+    />
   );
 }
 
@@ -214,70 +251,75 @@ function InviteForm({ orgId }: { orgId: string }) {
   );
 }
 
-function InvitationRow({ orgId, invitation }: { orgId: string; invitation: Invitation }) {
+function RevokeInvitation({ orgId, invitation }: { orgId: string; invitation: Invitation }) {
   const queryClient = useQueryClient();
   const mutation = useMutation({
     mutationFn: () => revokeInvitation(orgId, invitation.id),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.invitations(orgId) }),
   });
   return (
-    <tr data-testid="invitation-row">
-      <td data-label="Email" className="cell-strong">
-        {invitation.email}
-      </td>
-      <td data-label="Role">{invitation.role}</td>
-      <td data-label="Sent">
-        <Time iso={invitation.created_at} />
-      </td>
-      <td data-label="Expires">
-        <Time iso={invitation.expires_at} />
-      </td>
-      <td data-label="Actions" className="actions-cell">
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() => mutation.mutate()}
-          disabled={mutation.isPending}
-          aria-label={`Revoke the invitation for ${invitation.email}`}
-        >
-          {mutation.isPending ? 'Revoking…' : 'Revoke'}
-        </button>
-        {mutation.isError ? <ErrorBanner heading="Could not revoke" error={mutation.error} /> : null}
-      </td>
-    </tr>
+    <>
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => mutation.mutate()}
+        disabled={mutation.isPending}
+        aria-label={`Revoke the invitation for ${invitation.email}`}
+      >
+        {mutation.isPending ? 'Revoking…' : 'Revoke'}
+      </button>
+      {mutation.isError ? <ErrorBanner heading="Could not revoke" error={mutation.error} /> : null}
+    </>
   );
 }
+
+const invitationHelper = createDataColumnHelper<Invitation>();
+
+function invitationColumns(orgId: () => string): DataColumnDef<Invitation>[] {
+  return invitationHelper.columns([
+    invitationHelper.accessor('email', { id: 'email', header: 'Email', meta: { cellClassName: 'cell-strong' } }),
+    invitationHelper.accessor('role', { id: 'role', header: 'Role' }),
+    invitationHelper.accessor('created_at', { id: 'sent', header: 'Sent', cell: ({ row }) => <Time iso={row.original.created_at} /> }),
+    invitationHelper.accessor('expires_at', {
+      id: 'expires',
+      header: 'Expires',
+      cell: ({ row }) => <Time iso={row.original.expires_at} />,
+    }),
+    invitationHelper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => <RevokeInvitation orgId={orgId()} invitation={row.original} />,
+    }),
+  ]);
+}
+
+const invitationId = (i: Invitation) => i.id;
+const invitationRowAttributes = () => ({ 'data-testid': 'invitation-row' });
 
 function PendingInvitations({ orgId }: { orgId: string }) {
   const invitations = useQuery({
     queryKey: queryKeys.invitations(orgId),
     queryFn: ({ signal }) => listInvitations(orgId, signal),
   });
+  // Stable columns: a revocation in progress lives in its cell.
+  const orgRef = useRef(orgId);
+  orgRef.current = orgId;
+  const columns = useMemo(() => invitationColumns(() => orgRef.current), []);
   if (invitations.isPending) return <LoadingState label="Loading invitations…" />;
   if (invitations.isError) return <ErrorBanner heading="Could not load the invitations" error={invitations.error} />;
   const now = Date.now();
   const pending = invitations.data.filter((i) => i.accepted_at === null && Date.parse(i.expires_at) > now);
   if (pending.length === 0) return <EmptyState>No pending invitations.</EmptyState>;
   return (
-    <table className="table table-responsive" data-testid="invitations">
-      <caption className="visually-hidden">Pending invitations</caption>
-      <thead>
-        <tr>
-          <th scope="col">Email</th>
-          <th scope="col">Role</th>
-          <th scope="col">Sent</th>
-          <th scope="col">Expires</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {pending.map((i) => (
-          <InvitationRow key={i.id} orgId={orgId} invitation={i} />
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      columns={columns}
+      data={pending}
+      getRowId={invitationId}
+      className="table table-responsive"
+      testId="invitations"
+      caption="Pending invitations"
+      rowAttributes={invitationRowAttributes}
+    />
   );
 }
 

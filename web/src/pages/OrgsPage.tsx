@@ -1,13 +1,15 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useRef } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
-import { createOrg } from '../api/auth';
+import { createOrg, type Org } from '../api/auth';
 import { queryKeys, useActiveOrg, useOrgs, useSwitchOrg } from '../api/queries';
 import { Card } from '../components/Card';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { applyServerErrors, SubmitButton, TextField } from '../components/Form';
 import { EmptyState, LoadingState, Notice } from '../components/States';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
 const schema = z.object({
@@ -70,11 +72,59 @@ function CreateOrgForm() {
   );
 }
 
+interface OrgContext {
+  activeOrgId: string | null;
+  switchOrg: ReturnType<typeof useSwitchOrg>;
+}
+
+const helper = createDataColumnHelper<Org>();
+
+/** In the order the server lists them (not sortable: a handful per person). */
+function orgColumns(context: () => OrgContext): DataColumnDef<Org>[] {
+  return helper.columns([
+    helper.accessor('name', { id: 'name', header: 'Name', meta: { cellClassName: 'cell-strong' } }),
+    helper.accessor('role', { id: 'role', header: 'Your role' }),
+    helper.accessor('require_mfa', {
+      id: 'require_mfa',
+      header: 'Requires MFA',
+      cell: ({ row }) => (row.original.require_mfa ? 'Yes' : 'No'),
+    }),
+    helper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => {
+        const org = row.original;
+        const { activeOrgId, switchOrg } = context();
+        return org.id === activeOrgId ? (
+          <span className="badge badge-ok">Active</span>
+        ) : (
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => switchOrg.mutate(org.id)}
+            disabled={switchOrg.isPending}
+            aria-label={`Switch to ${org.name}`}
+          >
+            Switch
+          </button>
+        );
+      },
+    }),
+  ]);
+}
+
+const orgRowId = (org: Org) => org.id;
+const orgRowAttributes = () => ({ 'data-testid': 'org-row' });
+
 export function OrgsPage() {
   useDocumentTitle('Organisations');
   const orgs = useOrgs();
   const { orgId } = useActiveOrg();
   const switchOrg = useSwitchOrg();
+  // Stable columns; the cells read the active org and the switch mutation (a new object each render) via a ref.
+  const context = useRef<OrgContext>({ activeOrgId: orgId, switchOrg });
+  context.current = { activeOrgId: orgId, switchOrg };
+  const columns = useMemo(() => orgColumns(() => context.current), []);
 
   return (
     <section className="page page-narrow">
@@ -92,45 +142,14 @@ export function OrgsPage() {
           {orgs.data.length === 0 ? (
             <EmptyState>You do not belong to any organisation yet.</EmptyState>
           ) : (
-            <table className="table table-responsive">
-              <caption className="visually-hidden">Your organisations</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Your role</th>
-                  <th scope="col">Requires MFA</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {orgs.data.map((org) => (
-                  <tr key={org.id} data-testid="org-row">
-                    <td data-label="Name" className="cell-strong">
-                      {org.name}
-                    </td>
-                    <td data-label="Your role">{org.role}</td>
-                    <td data-label="Requires MFA">{org.require_mfa ? 'Yes' : 'No'}</td>
-                    <td data-label="Actions" className="actions-cell">
-                      {org.id === orgId ? (
-                        <span className="badge badge-ok">Active</span>
-                      ) : (
-                        <button
-                          type="button"
-                          className="button button-small"
-                          onClick={() => switchOrg.mutate(org.id)}
-                          disabled={switchOrg.isPending}
-                          aria-label={`Switch to ${org.name}`}
-                        >
-                          Switch
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              columns={columns}
+              data={orgs.data}
+              getRowId={orgRowId}
+              className="table table-responsive"
+              caption="Your organisations"
+              rowAttributes={orgRowAttributes}
+            />
           )}
         </div>
       ) : null}

@@ -1,17 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from '../api/auth';
 import { queryKeys } from '../api/queries';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { EmptyState, LoadingState, Notice } from '../components/States';
 import { Time } from '../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
 function deviceName(s: SessionInfo): string {
   return s.device ?? s.user_agent ?? 'Unknown device';
 }
 
-function SessionRow({ session }: { session: SessionInfo }) {
+function RevokeSession({ session }: { session: SessionInfo }) {
   const queryClient = useQueryClient();
   const revoke = useMutation({
     mutationFn: () => revokeSession(session.id),
@@ -19,39 +20,53 @@ function SessionRow({ session }: { session: SessionInfo }) {
   });
   const name = deviceName(session);
   return (
-    <tr data-testid={session.current ? 'session-current' : 'session'}>
-      <td data-label="Device">
-        <span className="cell-strong">{name}</span>{' '}
-        {session.current ? <span className="badge badge-ok">This device</span> : null}
-      </td>
-      <td data-label="IP address">{session.ip ?? <span className="muted">—</span>}</td>
-      <td data-label="Signed in">
-        <Time iso={session.created_at} />
-      </td>
-      <td data-label="Last active">
-        <Time iso={session.last_active_at} relative />
-      </td>
-      <td data-label="Actions" className="actions-cell">
-        {session.current ? (
-          <span className="muted">Current session</span>
-        ) : (
-          <>
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => revoke.mutate()}
-              disabled={revoke.isPending}
-              aria-label={`Sign out ${name}${session.ip ? ` (${session.ip})` : ''}`}
-            >
-              {revoke.isPending ? 'Signing out…' : 'Sign out'}
-            </button>
-            {revoke.isError ? <ErrorBanner heading="Could not sign it out" error={revoke.error} /> : null}
-          </>
-        )}
-      </td>
-    </tr>
+    <>
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => revoke.mutate()}
+        disabled={revoke.isPending}
+        aria-label={`Sign out ${name}${session.ip ? ` (${session.ip})` : ''}`}
+      >
+        {revoke.isPending ? 'Signing out…' : 'Sign out'}
+      </button>
+      {revoke.isError ? <ErrorBanner heading="Could not sign it out" error={revoke.error} /> : null}
+    </>
   );
 }
+
+const helper = createDataColumnHelper<SessionInfo>();
+
+/** The current session first, then the server's order (not sortable). Module scope: the columns never change. */
+const sessionColumns: DataColumnDef<SessionInfo>[] = helper.columns([
+  helper.display({
+    id: 'device',
+    header: 'Device',
+    cell: ({ row }) => (
+      <>
+        <span className="cell-strong">{deviceName(row.original)}</span>{' '}
+        {row.original.current ? <span className="badge badge-ok">This device</span> : null}
+      </>
+    ),
+  }),
+  helper.accessor('ip', { id: 'ip', header: 'IP address', cell: ({ row }) => row.original.ip ?? <span className="muted">—</span> }),
+  helper.accessor('created_at', { id: 'created', header: 'Signed in', cell: ({ row }) => <Time iso={row.original.created_at} /> }),
+  helper.accessor('last_active_at', {
+    id: 'last_active',
+    header: 'Last active',
+    cell: ({ row }) => <Time iso={row.original.last_active_at} relative />,
+  }),
+  helper.display({
+    id: 'actions',
+    meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+    // The current session is ended by signing out.
+    cell: ({ row }) =>
+      row.original.current ? <span className="muted">Current session</span> : <RevokeSession session={row.original} />,
+  }),
+]);
+
+const sessionId = (s: SessionInfo) => s.id;
+const sessionRowAttributes = (s: SessionInfo) => ({ 'data-testid': s.current ? 'session-current' : 'session' });
 
 export function SessionsPage() {
   useDocumentTitle('Sessions');
@@ -67,6 +82,10 @@ export function SessionsPage() {
   });
   const rows = sessions.data ?? [];
   const others = rows.filter((s) => !s.current).length;
+  const ordered = useMemo(
+    () => [...(sessions.data ?? [])].sort((a, b) => Number(b.current) - Number(a.current)),
+    [sessions.data],
+  );
 
   return (
     <section className="page">
@@ -103,27 +122,14 @@ export function SessionsPage() {
           {rows.length === 0 ? (
             <EmptyState>No active sessions.</EmptyState>
           ) : (
-            <table className="table table-responsive">
-              <caption className="visually-hidden">Active sessions</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Device</th>
-                  <th scope="col">IP address</th>
-                  <th scope="col">Signed in</th>
-                  <th scope="col">Last active</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...rows]
-                  .sort((a, b) => Number(b.current) - Number(a.current))
-                  .map((s) => (
-                    <SessionRow key={s.id} session={s} />
-                  ))}
-              </tbody>
-            </table>
+            <DataTable
+              columns={sessionColumns}
+              data={ordered}
+              getRowId={sessionId}
+              className="table table-responsive"
+              caption="Active sessions"
+              rowAttributes={sessionRowAttributes}
+            />
           )}
         </div>
       ) : null}

@@ -1,5 +1,6 @@
 import { getStatus, type ServiceState, type ServiceStatus } from '../api/status';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { usePolling } from '../hooks/usePolling';
 
@@ -50,27 +51,33 @@ function Checks({ checks }: { checks: ServiceStatus['checks'] }) {
   );
 }
 
-function ServiceRow({ service }: { service: ServiceStatus }) {
-  return (
-    <tr data-testid={`service-${service.name}`}>
-      <td data-label="Service" className="service-name">
-        {service.name}
-      </td>
-      <td data-label="Status">
-        <StatusBadge status={service.status} testId={`status-${service.name}`} />
-      </td>
-      <td data-label="Checks">
-        <Checks checks={service.checks} />
-      </td>
-      <td data-label="Latency" className="num">
-        {formatLatency(service.latency_ms)}
-      </td>
-      <td data-label="Details" className="service-error">
-        {service.error ? service.error : <span className="muted">—</span>}
-      </td>
-    </tr>
-  );
-}
+const helper = createDataColumnHelper<ServiceStatus>();
+
+/** In the gateway's order (not sortable). Module scope: the columns never change. */
+const serviceColumns: DataColumnDef<ServiceStatus>[] = helper.columns([
+  helper.accessor('name', { id: 'service', header: 'Service', meta: { cellClassName: 'service-name' } }),
+  helper.accessor('status', {
+    id: 'status',
+    header: 'Status',
+    cell: ({ row }) => <StatusBadge status={row.original.status} testId={`status-${row.original.name}`} />,
+  }),
+  helper.display({ id: 'checks', header: 'Checks', cell: ({ row }) => <Checks checks={row.original.checks} /> }),
+  helper.accessor('latency_ms', {
+    id: 'latency',
+    header: 'Latency',
+    meta: { className: 'num' },
+    cell: ({ row }) => formatLatency(row.original.latency_ms),
+  }),
+  helper.accessor('error', {
+    id: 'details',
+    header: 'Details',
+    meta: { cellClassName: 'service-error' },
+    cell: ({ row }) => row.original.error || <span className="muted">—</span>,
+  }),
+]);
+
+const serviceName = (s: ServiceStatus) => s.name;
+const serviceRowAttributes = (s: ServiceStatus) => ({ 'data-testid': `service-${s.name}` });
 
 export function StatusPage() {
   useDocumentTitle('Status');
@@ -129,24 +136,14 @@ export function StatusPage() {
             {services.length === 0 ? (
               <p className="muted empty">No services reported.</p>
             ) : (
-              <table className="table table-responsive">
-                <thead>
-                  <tr>
-                    <th scope="col">Service</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Checks</th>
-                    <th scope="col" className="num">
-                      Latency
-                    </th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {services.map((service) => (
-                    <ServiceRow key={service.name} service={service} />
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                columns={serviceColumns}
+                data={services}
+                getRowId={serviceName}
+                className="table table-responsive"
+                caption="Services"
+                rowAttributes={serviceRowAttributes}
+              />
             )}
           </div>
         </>

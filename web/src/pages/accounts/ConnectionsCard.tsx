@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { useConnectorScope } from '../../api/connectorQueries';
 import { disconnect, platformLabel, type Connection } from '../../api/connectors';
 import { Card } from '../../components/Card';
@@ -6,6 +7,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { InlineConfirm } from '../../components/InlineConfirm';
 import { EmptyState, LoadingState } from '../../components/States';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 import { formatDateTime } from '../../format';
 import { useAuthorize } from './PlatformsCard';
 
@@ -80,6 +82,69 @@ function Disconnect({ connection }: { connection: Connection }) {
   );
 }
 
+const helper = createDataColumnHelper<Connection>();
+
+/** In the service's order (not sortable); the actions column only for those who may edit. */
+function connectionColumns(canEdit: boolean): DataColumnDef<Connection>[] {
+  const columns: DataColumnDef<Connection>[] = [
+    helper.accessor('platform', { id: 'platform', header: 'Platform', cell: ({ row }) => platformLabel(row.original.platform) }),
+    helper.accessor('label', {
+      id: 'login',
+      header: 'Login',
+      meta: { cellClassName: 'cell-strong' },
+      cell: ({ row }) => {
+        const c = row.original;
+        return (
+          <>
+            {c.label}
+            {c.status_reason && c.health === 'reconnect_required' ? <div className="muted">{c.status_reason}</div> : null}
+          </>
+        );
+      },
+    }),
+    helper.accessor('health', {
+      id: 'token',
+      header: 'Token',
+      cell: ({ row }) => {
+        const c = row.original;
+        return (
+          <>
+            <HealthBadge connection={c} />
+            {c.paused_until && new Date(c.paused_until).getTime() > Date.now() ? (
+              <div className="muted" data-testid="quota-paused">
+                Platform quota used up; syncs resume <Time iso={c.paused_until} relative />
+              </div>
+            ) : null}
+          </>
+        );
+      },
+    }),
+    helper.accessor('accounts', { id: 'accounts', header: 'Accounts', meta: { className: 'num' } }),
+    helper.accessor('created_at', { id: 'linked', header: 'Linked', cell: ({ row }) => <Time iso={row.original.created_at} /> }),
+  ];
+  if (canEdit) {
+    columns.push(
+      helper.display({
+        id: 'actions',
+        meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+        cell: ({ row }) => {
+          const c = row.original;
+          return (
+            <div className="inline-actions">
+              {c.health !== 'ok' && c.platform !== 'sandbox' ? <Reconnect connection={c} /> : null}
+              <Disconnect connection={c} />
+            </div>
+          );
+        },
+      }),
+    );
+  }
+  return columns;
+}
+
+const connectionId = (c: Connection) => c.id;
+const connectionRowAttributes = (c: Connection) => ({ 'data-testid': 'connection-row', 'data-platform': c.platform });
+
 export function ConnectionsCard({
   connections,
   canEdit,
@@ -87,6 +152,8 @@ export function ConnectionsCard({
   connections: UseQueryResult<Connection[]>;
   canEdit: boolean;
 }) {
+  // Stable columns: a reconnect redirect or disconnect confirmation in progress lives in its cell.
+  const columns = useMemo(() => connectionColumns(canEdit), [canEdit]);
   let body;
   if (connections.isPending) body = <LoadingState label="Loading connections…" />;
   else if (connections.isError) body = <ErrorBanner heading="Could not load the connections" error={connections.error} />;
@@ -95,60 +162,15 @@ export function ConnectionsCard({
   else
     body = (
       <div className="table-card">
-        <table className="table table-responsive" data-testid="connections">
-          <caption className="visually-hidden">Linked platform logins</caption>
-          <thead>
-            <tr>
-              <th scope="col">Platform</th>
-              <th scope="col">Login</th>
-              <th scope="col">Token</th>
-              <th scope="col" className="num">
-                Accounts
-              </th>
-              <th scope="col">Linked</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {connections.data.map((c) => (
-              <tr key={c.id} data-testid="connection-row" data-platform={c.platform}>
-                <td data-label="Platform">{platformLabel(c.platform)}</td>
-                <td data-label="Login" className="cell-strong">
-                  {c.label}
-                  {c.status_reason && c.health === 'reconnect_required' ? (
-                    <div className="muted">{c.status_reason}</div>
-                  ) : null}
-                </td>
-                <td data-label="Token">
-                  <HealthBadge connection={c} />
-                  {c.paused_until && new Date(c.paused_until).getTime() > Date.now() ? (
-                    <div className="muted" data-testid="quota-paused">
-                      Platform quota used up; syncs resume <Time iso={c.paused_until} relative />
-                    </div>
-                  ) : null}
-                </td>
-                <td data-label="Accounts" className="num">
-                  {c.accounts}
-                </td>
-                <td data-label="Linked">
-                  <Time iso={c.created_at} />
-                </td>
-                {canEdit ? (
-                  <td data-label="Actions" className="actions-cell">
-                    <div className="inline-actions">
-                      {c.health !== 'ok' && c.platform !== 'sandbox' ? <Reconnect connection={c} /> : null}
-                      <Disconnect connection={c} />
-                    </div>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={columns}
+          data={connections.data}
+          getRowId={connectionId}
+          className="table table-responsive"
+          testId="connections"
+          caption="Linked platform logins"
+          rowAttributes={connectionRowAttributes}
+        />
       </div>
     );
   return <Card title="Linked logins">{body}</Card>;

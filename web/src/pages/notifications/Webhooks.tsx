@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { eventLabel, type Webhook, type WebhookCreated } from '../../api/notify';
@@ -16,6 +16,7 @@ import { applyServerErrors, SubmitButton, TextField } from '../../components/For
 import { InlineConfirm } from '../../components/InlineConfirm';
 import { EmptyState, LoadingState, Notice } from '../../components/States';
 import { Time } from '../../components/Time';
+import { createDataColumnHelper, DataTable, type DataColumnDef } from '../../components/ui/DataTable';
 import { EventKindsField } from './EventKinds';
 
 export const webhookSchema = z.object({
@@ -191,49 +192,78 @@ function WebhookActions({ webhook, onTested }: { webhook: Webhook; onTested: (w:
   );
 }
 
-function WebhookTable({ webhooks, onTested }: { webhooks: Webhook[]; onTested: (w: Webhook) => void }) {
-  return (
-    <table className="table table-compact webhook-table">
-      <caption className="visually-hidden">Webhooks</caption>
-      <thead>
-        <tr>
-          <th scope="col">Endpoint</th>
-          <th scope="col">Events</th>
-          <th scope="col">State</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {webhooks.map((w) => (
-          <tr key={w.id} data-testid="webhook-row" data-enabled={w.enabled}>
-            <td>
-              <span className="cell-strong url">{w.url}</span>
-              {w.description ? <div className="muted small">{w.description}</div> : null}
-              <div className="muted small">
-                Created <Time iso={w.created_at} relative />
+const helper = createDataColumnHelper<Webhook>();
+
+/** In the service's order (not sortable). `onTested` is read through `context`: the columns stay stable. */
+function webhookColumns(context: () => { onTested: (w: Webhook) => void }): DataColumnDef<Webhook>[] {
+  return helper.columns([
+    helper.accessor('url', {
+      id: 'endpoint',
+      header: 'Endpoint',
+      cell: ({ row }) => {
+        const w = row.original;
+        return (
+          <>
+            <span className="cell-strong url">{w.url}</span>
+            {w.description ? <div className="muted small">{w.description}</div> : null}
+            <div className="muted small">
+              Created <Time iso={w.created_at} relative />
+            </div>
+          </>
+        );
+      },
+    }),
+    helper.accessor('event_types', {
+      id: 'events',
+      header: 'Events',
+      meta: { cellClassName: 'small' },
+      cell: ({ row }) => row.original.event_types.map(eventLabel).join(', '),
+    }),
+    helper.accessor('enabled', {
+      id: 'state',
+      header: 'State',
+      cell: ({ row }) => {
+        const w = row.original;
+        return (
+          <>
+            <span className={`badge ${w.enabled ? 'badge-ok' : 'badge-error'}`} data-testid="webhook-state">
+              {w.enabled ? 'Enabled' : 'Disabled'}
+            </span>
+            {!w.enabled && w.disabled_reason ? <div className="muted small">{w.disabled_reason}</div> : null}
+            {w.consecutive_failures > 0 ? (
+              <div className="service-error small">
+                {w.consecutive_failures} failed deliver{w.consecutive_failures === 1 ? 'y' : 'ies'} in a row
               </div>
-            </td>
-            <td className="small">{w.event_types.map(eventLabel).join(', ')}</td>
-            <td>
-              <span className={`badge ${w.enabled ? 'badge-ok' : 'badge-error'}`} data-testid="webhook-state">
-                {w.enabled ? 'Enabled' : 'Disabled'}
-              </span>
-              {!w.enabled && w.disabled_reason ? <div className="muted small">{w.disabled_reason}</div> : null}
-              {w.consecutive_failures > 0 ? (
-                <div className="service-error small">
-                  {w.consecutive_failures} failed deliver{w.consecutive_failures === 1 ? 'y' : 'ies'} in a row
-                </div>
-              ) : null}
-            </td>
-            <td className="actions-cell">
-              <WebhookActions webhook={w} onTested={onTested} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            ) : null}
+          </>
+        );
+      },
+    }),
+    helper.display({
+      id: 'actions',
+      meta: { label: 'Actions', hideHeader: true, cellClassName: 'actions-cell' },
+      cell: ({ row }) => <WebhookActions webhook={row.original} onTested={(w) => context().onTested(w)} />,
+    }),
+  ]);
+}
+
+const webhookId = (w: Webhook) => w.id;
+const webhookRowAttributes = (w: Webhook) => ({ 'data-testid': 'webhook-row', 'data-enabled': String(w.enabled) });
+
+function WebhookTable({ webhooks, onTested }: { webhooks: Webhook[]; onTested: (w: Webhook) => void }) {
+  // Stable columns: a test send, toggle or delete confirmation in progress lives in its cell.
+  const context = useRef({ onTested });
+  context.current = { onTested };
+  const columns = useMemo(() => webhookColumns(() => context.current), []);
+  return (
+    <DataTable
+      columns={columns}
+      data={webhooks}
+      getRowId={webhookId}
+      className="table table-compact webhook-table"
+      caption="Webhooks"
+      rowAttributes={webhookRowAttributes}
+    />
   );
 }
 
