@@ -70,10 +70,15 @@ TARGET_WS_P99_MS = 50.0
 def process(
     name: str, command: list[str], env: dict[str, str], log_dir: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
-    log = (log_dir / f"{name}.log").open("wb")
+    path = log_dir / f"{name}.log"
+    log = path.open("wb")
     proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield proc
+    except BaseException:
+        tail = path.read_bytes()[-3000:].decode(errors="replace")  # the temp dir goes with the failure
+        print(f"--- last output of {name} ---\n{tail}", file=sys.stderr, flush=True)
+        raise
     finally:
         proc.terminate()
         try:

@@ -1,10 +1,10 @@
 """Metrics ingestion benchmark: ``metrics.v1.fetched`` on JetStream → merged facts + rollups, in rows/s, beside
 two loaders of the same rows into the same PostgreSQL, in the same run:
 
-1. ``end_to_end``  the real metrics app (``create_app`` run in-process with its lifespan: FastStream pull consumer,
-                   inbox, COPY into staging + the merge statement, rollups moved by deltas, ``metrics.v1.updated``
-                   in the outbox and the relay) consuming envelopes of 1,000 rows published to JetStream while it
-                   runs. Timed from the first publish until the durable consumer has acked everything (polled
+1. ``end_to_end``  the real metrics service in its own process, as deployed (``python -m adpilot_common.serve
+                   metrics``: FastStream pull consumer, inbox, COPY into staging + the merge statement, rollups
+                   moved by deltas, ``metrics.v1.updated`` in the outbox and the relay) consuming envelopes of
+                   1,000 rows published to JetStream while it runs. Timed from the first publish until the durable consumer has acked everything (polled
                    with ``consumer_info``); then fact count == N and rollups == the facts' sums are checked.
 2. ``raw_copy``    asyncpg ``copy_records_to_table`` of the same N rows straight into ``metric_facts`` of a fresh
                    migrated database: no staging, no merge, no rollups, no messaging. The ceiling.
@@ -47,6 +47,7 @@ from typing import Any
 
 import asyncpg
 import nats
+from gateway import process, ready, serve, static_files
 from loops import run_with_nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -62,11 +63,12 @@ from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.migrate import upgrade
-from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
 from adpilot_metrics.config import Settings
-from adpilot_metrics.main import create_app
 
+SERVICE_DEFAULTS = (
+    Settings()
+)  # the consumer settings the service runs with (the bench sets none but the batch)
 SUBJECT = "metrics.v1.fetched"
 STREAM = "CONNECTORS"
 CONSUMER = durable_name("metrics", SUBJECT)
@@ -342,14 +344,24 @@ async def end_to_end(
     consumer_batch: int | None,
     budget_s: float,
     in_flight: int,
+    workdir: Path,
     run: int = 0,
 ) -> dict[str, Any]:
     database = f"bench_end_to_end_{run}"
     url = await fresh_database(pg, database, rows, migrate=True)
     # A new Nats-Msg-Id per run: the stream de-duplicates ids for 2 minutes, across purges.
     payloads = [(f"{e.id}:{run}", e.to_bytes()) for e in events]
-    overrides: dict[str, Any] = {} if consumer_batch is None else {"consumer_batch_size": consumer_batch}
-    settings = Settings(database_url=url, nats_url=nats_url, log_level="WARNING", **overrides)
+    jwks_port = free_port()
+    (workdir / "jwks.json").write_text(json.dumps(TestTokenIssuer().jwks()))  # readiness wants signing keys
+    env = {
+        "METRICS_DATABASE_URL": url,
+        "METRICS_NATS_URL": nats_url,
+        "METRICS_LOG_LEVEL": "WARNING",
+        "METRICS_AUTH_JWKS_URL": f"http://127.0.0.1:{jwks_port}/jwks.json",
+    }
+    if consumer_batch is not None:
+        env["METRICS_CONSUMER_BATCH_SIZE"] = str(consumer_batch)
+    port = free_port()
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     try:
@@ -357,10 +369,16 @@ async def end_to_end(
         await js.purge_stream(STREAM)
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(STREAM, CONSUMER)  # each run starts with a new durable, as a new service
-        app = create_app(settings, jwks=TestTokenIssuer().jwks_cache())
         cpu_s: dict[str, float] = {}
         complete = True
-        async with running(app):  # consumer subscribed and idle before the clock starts
+        # The service as it is deployed: its own process (``python -m adpilot_common.serve metrics``), so it
+        # neither shares an interpreter with the publisher nor pays garbage collection over the bench's rows.
+        with (
+            process("jwks", static_files(jwks_port, workdir), {}, workdir),
+            process("metrics", serve("metrics", port), env, workdir) as service,
+        ):
+            await ready(f"http://127.0.0.1:{port}")  # consumer subscribed and idle before the clock starts
+            cpu.track("metrics_service", service.pid)
             with cpu.measure(cpu_s):
                 t0 = time.perf_counter()
                 last_seq = await _publish_all(js, payloads, in_flight)
@@ -371,6 +389,7 @@ async def end_to_end(
                         break
                     await asyncio.sleep(0.01)
                 seconds = time.perf_counter() - t0
+            cpu.track("metrics_service", None)
         conn = await asyncpg.connect(pg.dsn(database))
         try:
             check = dict(await conn.fetchrow(CONSISTENCY))
@@ -399,7 +418,8 @@ async def end_to_end(
         "rows_per_s": rate(merged, seconds),
         "publish_seconds": round(published_s, 4),
         "complete": complete,
-        "consumer_batch_size": settings.consumer_batch_size,
+        "consumer_batch_size": consumer_batch or SERVICE_DEFAULTS.consumer_batch_size,
+        "consumer_parallelism": SERVICE_DEFAULTS.consumer_parallelism,
         "cpu_seconds": {k: round(v, 3) for k, v in cpu_s.items()},
         "check": {
             k: (str(v) if isinstance(v, Decimal) else v)
@@ -582,6 +602,7 @@ async def run(args: argparse.Namespace, server: NatsServer, workdir: Path, loop_
                     consumer_batch=args.consumer_batch,
                     budget_s=args.budget,
                     in_flight=args.in_flight,
+                    workdir=workdir,
                     run=i,
                 )
             )

@@ -143,6 +143,13 @@ class CpuMeter:
                 total += (int(fields[11]) + int(fields[12])) / self._tick
         return total
 
+    def track(self, name: str, pid: int | None) -> None:
+        """Also measure process ``pid`` (a service under test) as ``name``; None stops measuring it."""
+        if pid is None:
+            self._pids.pop(name, None)
+        else:
+            self._pids[name] = pid
+
     def sample(self) -> dict[str, float]:
         if not Path("/proc/self/stat").exists():
             return {}
@@ -151,6 +158,11 @@ class CpuMeter:
             "nats_server": self._proc_cpu(self._pids["nats_server"], children=False),
             "postgres": self._proc_cpu(self._pids["postgres"], children=True)
             + self._children_cpu(self._pids["postgres"]),
+            **{
+                name: self._proc_cpu(pid, children=False)
+                for name, pid in self._pids.items()
+                if name not in ("bench_python", "nats_server", "postgres")
+            },
         }
 
     @contextlib.contextmanager

@@ -219,6 +219,36 @@ async def test_a_backlog_applied_in_one_batch_stays_consistent(
     await service.engine.dispose()
 
 
+async def test_accounts_of_one_pull_apply_in_parallel_each_in_stream_order(
+    metrics_settings: Settings, js: JetStreamContext
+) -> None:
+    """A backlog of eight accounts, each restating the same keys five times: one pull, applied as several
+    transactions (one per group of accounts), yet every account ends with its last batch's values."""
+    assert metrics_settings.consumer_parallelism > 1
+    issuer = TestTokenIssuer()
+    app = create_app(metrics_settings, jwks=issuer.jwks_cache())
+    service = MetricsService(create_async_engine(metrics_settings.database_url), js, app, issuer)
+    accounts = [uuid.UUID(int=0xACC0 + i) for i in range(8)]
+    for n in range(1, 6):  # interleaved: account 0 batch 1, account 1 batch 1, ..., account 7 batch 5
+        for i, account in enumerate(accounts):
+            await service.publish(fetched(ORG, account, [row("c1", D1, 10 * i + n), row("c1", D2, n)]))
+    async with running(app):
+        await service.settled()
+    facts = await service.rows(
+        "SELECT account_id, day, impressions FROM metric_facts ORDER BY account_id, day"
+    )
+    assert facts == [  # accounts sort as created (UUID(int=...) ascending)
+        {"account_id": account, "day": day, "impressions": n * 1000}
+        for i, account in enumerate(accounts)
+        for day, n in ((D1, 10 * i + 5), (D2, 5))
+    ]
+    # Several transactions wrote the facts (with parallelism 1 the whole pull is one transaction).
+    writers = await service.scalar("SELECT count(DISTINCT xmin::text) FROM metric_facts")
+    assert 1 < writers <= metrics_settings.consumer_parallelism
+    await service.assert_rollups_match_facts()
+    await service.engine.dispose()
+
+
 async def test_rows_of_two_months_land_in_their_monthly_partitions(metrics_service: MetricsService) -> None:
     jan, feb = date(2031, 1, 31), date(2031, 2, 1)  # far ahead: no partition exists yet
     assert await metrics_service.scalar("SELECT to_regclass('metric_facts_2031_01')") is None

@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adpilot_common.db import asyncpg_dsn, create_engine, create_session_factory
 from adpilot_common.logging import get_logger
 from adpilot_common.messaging.broker import create_broker, ensure_streams
-from adpilot_common.messaging.consumer import EventConsumer, Handler, RetryPolicy, event_consumer
+from adpilot_common.messaging.consumer import (
+    EventConsumer,
+    Handler,
+    PartitionKey,
+    RetryPolicy,
+    event_consumer,
+)
 from adpilot_common.messaging.relay import OutboxRelay
 from adpilot_common.settings import BaseServiceSettings
 
@@ -47,11 +53,22 @@ class ServiceRuntime:
             ack_wait_s=s.consumer_ack_wait_s,
         )
 
-    def consume(self, subject: str, handler: Handler[P]) -> EventConsumer[P]:
-        """Register an idempotent durable consumer of ``subject`` for this service."""
+    def consume(
+        self, subject: str, handler: Handler[P], *, partition_key: PartitionKey[P] | None = None
+    ) -> EventConsumer[P]:
+        """Register an idempotent durable consumer of ``subject`` for this service. With ``partition_key``,
+        events of different keys are applied in parallel (``consumer_parallelism`` transactions per batch)."""
         if self.sessions is None:
             raise RuntimeError(f"{self.service} has no database, so it cannot run inbox-guarded consumers")
-        consumer = event_consumer(self.service, subject, handler, self.sessions, self.retry_policy)
+        consumer = event_consumer(
+            self.service,
+            subject,
+            handler,
+            self.sessions,
+            self.retry_policy,
+            partition_key=partition_key,
+            parallelism=self.settings.consumer_parallelism,
+        )
         consumer.register(self.broker, batch_size=self.settings.consumer_batch_size)
         self.consumers.append(consumer)  # type: ignore[arg-type]
         return consumer

@@ -52,6 +52,9 @@ class BaseServiceSettings(BaseSettings):
     consumer_ack_wait_s: float = 30.0
     consumer_retry_delays_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0])
     consumer_batch_size: int = 100
+    # Transactions applied at once per pulled batch, for consumers whose events are ordered by a key (see
+    # messaging/consumer.py); 1 applies every batch in one transaction.
+    consumer_parallelism: int = Field(default=4, ge=1, le=32)
 
     @property
     def is_development(self) -> bool:

@@ -15,7 +15,7 @@ from adpilot_metrics.config import Settings
 from adpilot_metrics.dimensions.subscribers import SUBJECTS as CAMPAIGN_SUBJECTS
 from adpilot_metrics.dimensions.subscribers import on_campaign_event
 from adpilot_metrics.ingestion.partitions import partitions_ahead_hook
-from adpilot_metrics.ingestion.subscribers import on_metrics_fetched
+from adpilot_metrics.ingestion.subscribers import by_account, on_metrics_fetched
 from adpilot_metrics.models import Report
 from adpilot_metrics.queries.endpoints import router as queries_router
 from adpilot_metrics.reports.endpoints import router as reports_router
@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     """``jwks`` replaces the auth service's JWKS URL (tests sign their own tokens)."""
     settings = settings or Settings()
     runtime = ServiceRuntime(settings)
-    runtime.consume("metrics.v1.fetched", on_metrics_fetched)
+    # One account's batches in order (a restatement must land after what it restates); accounts in parallel.
+    runtime.consume("metrics.v1.fetched", on_metrics_fetched, partition_key=by_account)
     for subject in CAMPAIGN_SUBJECTS:  # one durable consumer per subject
         runtime.consume(subject, on_campaign_event)
     runtime.on_start(partitions_ahead_hook(runtime.sessions))

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class EventEnvelope(BaseModel):
@@ -31,3 +31,14 @@ class EventEnvelope(BaseModel):
     @classmethod
     def from_bytes(cls, raw: bytes) -> EventEnvelope:
         return cls.model_validate_json(raw)
+
+
+def envelope_with(payload_model: type[BaseModel]) -> type[EventEnvelope]:
+    """An envelope whose ``data`` is validated as ``payload_model`` in the same pass as the envelope itself.
+
+    Parsing the envelope to dicts and then validating ``data`` built every row twice; consumers of large payloads
+    (1,000-row metric batches) spent a third of their decoding on it. Instances are still ``EventEnvelope``s;
+    only ``data`` holds the payload model instead of a dict."""
+    return create_model(
+        f"{payload_model.__name__}Envelope", __base__=EventEnvelope, data=(payload_model, ...)
+    )

@@ -17,6 +17,11 @@ from adpilot_metrics.ingestion.service import ingest_batch
 UPDATED = "metrics.v1.updated"
 
 
+def by_account(event: EventEnvelope, payload: MetricsFetched) -> tuple[uuid.UUID | None, uuid.UUID]:
+    """The consumer's ordering key: batches of one ad account are applied in stream order."""
+    return event.org_id, payload.account_id
+
+
 async def on_metrics_fetched(session: AsyncSession, event: EventEnvelope, payload: MetricsFetched) -> None:
     if event.org_id is None:
         raise PermanentError("metrics.v1.fetched without org_id: facts are org-scoped")
