@@ -61,3 +61,11 @@ def test_without_a_key_or_with_parallelism_one_the_batch_is_one_group() -> None:
     batch = deliveries(("a", 1), ("b", 2), ("c", 3))
     assert consumer(4, keyed=False)._partition(batch) == [batch]
     assert consumer(1)._partition(batch) == [batch]
+
+
+def test_groups_are_balanced_by_deliveries_not_by_key_hash() -> None:
+    # One busy account and five quiet ones: the busy one gets a group to itself, the quiet ones share the other.
+    batch = deliveries(*([("busy", i) for i in range(5)] + [(f"quiet-{i}", 10 + i) for i in range(5)]))
+    groups = consumer(2)._partition(batch)
+    assert sorted(len(g) for g in groups) == [5, 5]
+    assert {d.payload.key for d in max(groups, key=lambda g: g[0].payload.key == "busy")} == {"busy"}

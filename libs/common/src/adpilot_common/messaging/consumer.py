@@ -21,7 +21,9 @@ transaction waits on PostgreSQL, the process decodes and stages the next, and Po
 from __future__ import annotations
 
 import asyncio
+import heapq
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,17 +180,31 @@ class EventConsumer(Generic[P]):
                 raise outcome
 
     def _partition(self, deliveries: list[Delivery[P]]) -> list[list[Delivery[P]]]:
-        """Deliveries split by key into at most ``parallelism`` groups, each in stream order."""
+        """Deliveries split by key into at most ``parallelism`` groups, each in stream order.
+
+        The next pull waits for the slowest group, so keys are dealt out by size (largest first, each to the
+        group with the fewest deliveries so far) rather than by hash, which left groups lopsided."""
         if self.partition_key is None or self.parallelism <= 1 or len(deliveries) <= 1:
             return [deliveries]
-        groups: dict[int, list[Delivery[P]]] = {}
-        for delivery in deliveries:
-            try:
-                key = self.partition_key(delivery.envelope, delivery.payload)
-            except Exception:  # the handler will refuse it; any group does
-                key = None
-            groups.setdefault(hash(key) % self.parallelism, []).append(delivery)
-        return list(groups.values())
+        keys = [self._key_of(d) for d in deliveries]
+        sizes = Counter(keys)
+        loads = [(0, index) for index in range(min(self.parallelism, len(sizes)))]
+        group_of: dict[Hashable, int] = {}
+        for key, size in sizes.most_common():
+            load, index = heapq.heappop(loads)
+            group_of[key] = index
+            heapq.heappush(loads, (load + size, index))
+        groups: list[list[Delivery[P]]] = [[] for _ in loads]
+        for key, delivery in zip(keys, deliveries, strict=True):
+            groups[group_of[key]].append(delivery)
+        return groups
+
+    def _key_of(self, delivery: Delivery[P]) -> Hashable:
+        assert self.partition_key is not None
+        try:
+            return self.partition_key(delivery.envelope, delivery.payload)
+        except Exception:  # the handler will refuse it; any group does
+            return None
 
     async def _apply_group(self, pending: list[Delivery[P]]) -> None:
         """Apply ``pending`` in one transaction; a failing message is retried or dead-lettered on its own."""

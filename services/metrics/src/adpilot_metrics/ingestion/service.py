@@ -27,8 +27,7 @@ async def ingest_batch(
         provisional_from=batch.provisional_from,
     )
     repo = FactRepository(session)
-    await repo.lock_account(org_id, batch.account_id)
-    await repo.ensure_partitions(key.date_from, key.date_to)
+    await repo.lock_account_and_partitions(org_id, batch.account_id, key.date_from, key.date_to)
     rows: list[StagedRow] = [
         (
             r.campaign_id,
