@@ -33,16 +33,20 @@ class Gateway:
     url: str
     issuer: TestTokenIssuer
     app: Any
+    direct: bool  # frames written straight to the transport (see live/direct.py), or through ASGI
 
 
-@pytest.fixture
-async def gateway(service_env, tmp_path) -> AsyncIterator[Gateway]:
+# "direct": uvicorn as adpilot_common.serve runs it (no per-message deflate), so events skip ASGI; "asgi": the
+# client negotiates deflate, frames differ per socket and every frame goes through the socket's task.
+@pytest.fixture(params=["direct", "asgi"])
+async def gateway(request, service_env, tmp_path) -> AsyncIterator[Gateway]:
     issuer = TestTokenIssuer()
     settings = Settings(**service_env(), spa_dir=tmp_path, allowed_origins=[ORIGIN])
     app = create_app(settings, jwks=issuer.jwks_cache())
     port = free_port()
-    async with running(app), serve_asgi(app, port, what="gateway"):
-        yield Gateway(f"ws://127.0.0.1:{port}/ws", issuer, app)
+    direct = request.param == "direct"
+    async with running(app), serve_asgi(app, port, what="gateway", ws_per_message_deflate=not direct):
+        yield Gateway(f"ws://127.0.0.1:{port}/ws", issuer, app, direct)
 
 
 async def subscribe(gw: Gateway, org: uuid.UUID, **claims: Any) -> tuple[ClientConnection, dict[str, Any]]:
@@ -90,6 +94,21 @@ async def test_each_browser_gets_only_its_orgs_events(gateway: Gateway, nats_cli
     await nothing_more(socket_a)
     await socket_a.close()
     await socket_b.close()
+
+
+async def test_frames_go_straight_to_the_transport_unless_an_extension_was_negotiated(
+    gateway: Gateway, nats_client: NatsClient
+) -> None:
+    org = uuid.uuid4()
+    socket, _ = await subscribe(gateway, org)
+    hub: Hub = gateway.app.state.hub
+    # Set before the server yields after "ready" (nothing awaits in between), so before the client sees it.
+    assert hub.count() == 1
+    assert (next(hub.subscribers()).direct is not None) == gateway.direct
+    for n in range(3):  # in order, whole, on either path
+        await publish(nats_client, "campaign.v1.updated", org, n=n)
+    assert [(await next_event(socket))["event"]["data"]["n"] for _ in range(3)] == [0, 1, 2]
+    await socket.close()
 
 
 async def test_a_bad_token_a_foreign_origin_or_silence_is_refused(gateway: Gateway) -> None:

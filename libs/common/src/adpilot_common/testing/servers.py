@@ -11,9 +11,12 @@ import uvicorn
 
 
 @asynccontextmanager
-async def serve_asgi(app: Any, port: int, *, what: str = "test server") -> AsyncIterator[None]:
-    """Run ``app`` on 127.0.0.1:``port`` for the duration of the block; fail loudly if it cannot start."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+async def serve_asgi(
+    app: Any, port: int, *, what: str = "test server", **options: Any
+) -> AsyncIterator[None]:
+    """Run ``app`` on 127.0.0.1:``port`` for the duration of the block; fail loudly if it cannot start.
+    ``options`` are further ``uvicorn.Config`` settings."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

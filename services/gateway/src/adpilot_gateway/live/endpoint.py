@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from adpilot_common.logging import get_logger
 from adpilot_common.security.dependencies import AuthGuard
 from adpilot_common.security.tokens import AccessClaims, InvalidToken, JwksUnavailable
+from adpilot_gateway.live.direct import direct_writer
 from adpilot_gateway.live.hub import Frame, Hub, Subscriber
 
 log = get_logger(__name__)
@@ -55,7 +56,7 @@ class Connection:
     last_ping: float = 0.0
 
 
-LiveHandler = Callable[[WebSocket], Awaitable[None]]
+LiveHandler = Callable[[WebSocket, Send], Awaitable[None]]
 
 
 class LiveSockets:
@@ -73,7 +74,7 @@ class LiveSockets:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == self.path:
-            await self.handler(WebSocket(scope, receive, send))
+            await self.handler(WebSocket(scope, receive, send), send)
             return
         await self.app(scope, receive, send)
 
@@ -81,7 +82,7 @@ class LiveSockets:
 def live_handler(hub: Hub, guard: AuthGuard, allowed_origins: list[str]) -> LiveHandler:
     """The ``/ws`` conversation: Origin, authentication, resume, then events until one side ends it."""
 
-    async def live(socket: WebSocket) -> None:
+    async def live(socket: WebSocket, send: Send) -> None:
         if socket.headers.get("origin") not in allowed_origins:
             await socket.close(code=4403, reason="origin not allowed")
             return
@@ -103,6 +104,11 @@ def live_handler(hub: Hub, guard: AuthGuard, allowed_origins: list[str]) -> Live
         try:
             await socket.send_json({"type": "ready", "boot": hub.boot_id, "seq": hub.last_seq})
             await _resume(hub, socket, claims, first.get("resume"))
+            write = direct_writer(send)
+            if write is not None:  # caught up: from now on events may go straight to the transport
+                subscriber.direct = lambda frame: (
+                    _still_allowed(guard, connection.claims) is None and write(frame.wire)
+                )
             code, reason = await _serve(guard, connection, subscriber)
         except WebSocketDisconnect:
             return
@@ -177,10 +183,12 @@ async def _serve(guard: AuthGuard, connection: Connection, subscriber: Subscribe
                     while not (reader.done() or subscriber.overflowed.is_set()):
                         if pending is None:
                             pending = await subscriber.queue.get()
+                            subscriber.busy = True  # later frames queue behind this one, none overtakes it
                         if _still_allowed(guard, connection.claims) is not None:
                             break  # revoked or expired: nothing more for this socket (the check above closes)
                         await connection.socket.send_text(pending.text)
                         pending = None
+                        subscriber.busy = False
             except TimeoutError:
                 if time.monotonic() - connection.last_ping >= PING_INTERVAL_S:
                     connection.last_ping = time.monotonic()

@@ -12,11 +12,12 @@ import itertools
 import json
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from adpilot_common.logging import get_logger
+from adpilot_gateway.live.direct import text_frame
 
 log = get_logger(__name__)
 
@@ -26,18 +27,26 @@ REPLAY_PER_ORG = 500
 
 @dataclass(frozen=True)
 class Frame:
-    """One event as it goes out: numbered, and encoded once for every socket it is sent to."""
+    """One event as it goes out: numbered, and encoded once for every socket it is sent to (as text for the ASGI
+    path, and as the finished WebSocket frame for sockets written directly)."""
 
     seq: int
     text: str
+    wire: bytes
 
 
 @dataclass(eq=False)
 class Subscriber:
+    """One socket's share of the hub. ``direct`` (set by the endpoint once the socket is caught up) writes a frame
+    at once and says whether it could; frames it refuses, or that would overtake one still queued or being sent
+    (``busy``), wait in ``queue`` for the socket's own task."""
+
     org_id: uuid.UUID
     session_id: uuid.UUID
     queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    direct: Callable[[Frame], bool] | None = None
+    busy: bool = False
 
 
 class Hub:
@@ -52,7 +61,8 @@ class Hub:
     def publish(self, org_id: uuid.UUID, event: dict[str, Any]) -> int:
         """Number the event, keep it for replay and queue it for every subscriber of the org."""
         self.last_seq = seq = next(self._seq)
-        frame = Frame(seq, json.dumps({"type": "event", "seq": seq, "event": event}, separators=(",", ":")))
+        text = json.dumps({"type": "event", "seq": seq, "event": event}, separators=(",", ":"))
+        frame = Frame(seq, text, text_frame(text))
         self._recent.setdefault(org_id, deque(maxlen=self._replay_per_org)).append(frame)
         for subscriber in self._subscribers.get(org_id, ()):
             self._offer(subscriber, frame)
@@ -91,6 +101,9 @@ class Hub:
 
     @staticmethod
     def _offer(subscriber: Subscriber, frame: Frame) -> None:
+        direct = subscriber.direct
+        if direct is not None and not subscriber.busy and subscriber.queue.empty() and direct(frame):
+            return
         try:
             subscriber.queue.put_nowait(frame)
         except asyncio.QueueFull:
