@@ -652,6 +652,7 @@ async def run(args: argparse.Namespace, server: NatsServer, workdir: Path, loop_
             "raw_copy_repeats": args.repeat,
             "end_to_end_repeats": args.e2e_repeat,
             "consumer_batch_size": e2e["consumer_batch_size"],
+            "consumer_parallelism": e2e["consumer_parallelism"],
             "subject": SUBJECT,
             "stream": STREAM,
         },
@@ -683,11 +684,12 @@ def print_table(doc: dict[str, Any]) -> None:
         f"cpus={m['cpus_usable']}  python {m['python']} ({m['event_loop']})  postgres {m['postgres']}  "
         f"loadavg {m['loadavg_at_start']} -> {m['loadavg_at_end']}"
     )
-    header = f"{'phase':<18}{'rows/s':>12}{'seconds':>10}   {'cpu s (python / nats / pg / other)':<36}note"
+    header = f"{'phase':<18}{'rows/s':>12}{'seconds':>10}   {'cpu s (bench / nats / pg / loader)':<36}note"
     print(header)
     print("-" * (len(header) + 30))
     notes = {
-        "end_to_end": f"JetStream -> metrics app (consumer batch {c['consumer_batch_size']}) -> facts + rollups;"
+        "end_to_end": f"JetStream -> metrics service (batch {c['consumer_batch_size']}, "
+        f"{c['consumer_parallelism']} accounts at once) -> facts + rollups;"
         f" median of {c['end_to_end_repeats']}",
         "raw_copy": f"one asyncpg COPY into metric_facts, median of {c['raw_copy_repeats']}",
         "raw_copy_batched": f"same, one COPY + commit per {c['batch_rows']} rows (info only)",
@@ -700,7 +702,7 @@ def print_table(doc: dict[str, Any]) -> None:
         cs = r["cpu_seconds"]
         cpu = (
             f"{cs.get('bench_python', 0):.1f} / {cs.get('nats_server', 0):.1f} / {cs.get('postgres', 0):.1f}"
-            f" / {cs.get('singer_process', 0):.1f}"
+            f" / {cs.get('metrics_service', cs.get('singer_process', 0)):.1f}"
         )
         print(f"{name:<18}{r['rows_per_s']:>12,.0f}{r['seconds']:>10.2f}   {cpu:<36}{notes[name]}")
     print("-" * (len(header) + 30))
