@@ -107,20 +107,21 @@ async def virtual_user(
                 await asyncio.sleep(think_s)
 
 
-async def ingest(nats_url: str, payloads: list[tuple[str, bytes]], rows_per_s: float, stop_at: float) -> int:
+async def ingest(
+    nats_url: str, payloads: list[tuple[str, bytes, int]], rows_per_s: float, stop_at: float
+) -> int:
     """Publish batches at the offered rate until the window closes; returns the rows published."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    interval = BATCH_ROWS / rows_per_s
     published = 0
     try:
         next_at = time.perf_counter()
-        for msg_id, data in payloads:
+        for msg_id, data, rows in payloads:
             if time.perf_counter() >= stop_at:
                 break
             await js.publish(SUBJECT, data, timeout=30.0, stream=STREAM, headers={"Nats-Msg-Id": msg_id})
-            published += BATCH_ROWS
-            next_at += interval
+            published += rows  # an account's last batch is short: counting BATCH_ROWS each made rows up
+            next_at += rows / rows_per_s
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
     finally:
         await nc.close()
@@ -156,9 +157,17 @@ async def measure(
     await fresh_database(
         pg, database, rows, migrate=True
     )  # migrated, with every month partition the rows need
-    payloads = [(str(e.id), e.to_bytes()) for e in envelopes(rows, BATCH_ROWS)]
+    # Day order across accounts (an envelope is <= 1,000 rows: 10 days of one account), so the history is the
+    # first 90 days of every account and the window adds the days after, as daily syncs would.
+    events = sorted(
+        envelopes(rows, BATCH_ROWS), key=lambda e: (e.data["rows"][0]["day"], str(e.data["account_id"]))
+    )
     del rows
-    history_batches = history_days * CAMPAIGNS * ADS // BATCH_ROWS
+    payloads = [(str(e.id), e.to_bytes(), len(e.data["rows"])) for e in events]
+    history_end = (FIRST_DAY + timedelta(days=history_days)).isoformat()
+    history_batches = sum(e.data["rows"][0]["day"] < history_end for e in events)
+    history_rows = sum(rows for _, _, rows in payloads[:history_batches])
+    del events
 
     issuer = TestTokenIssuer()
     (workdir / "jwks.json").write_text(json.dumps(issuer.jwks()))
@@ -197,7 +206,7 @@ async def measure(
         # History first, untimed: the dashboard reads 90 days that exist before the window opens.
         await ingest(nats_url, payloads[:history_batches], 1e9, float("inf"))
         dsn = pg.dsn(database)
-        await rows_reach(dsn, history_batches * BATCH_ROWS, 120)
+        await rows_reach(dsn, history_rows, 120)
         before_window = await merged_rows(dsn)
         queries = dashboard_queries(history_days)
         latencies = Latencies()
