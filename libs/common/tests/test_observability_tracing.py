@@ -5,6 +5,7 @@ services/gateway/tests/test_tracing.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 import httpx
@@ -132,3 +133,21 @@ async def test_spans_go_over_otlp_http_to_the_configured_collector():
     attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
     assert attributes["service.name"] == "adpilot-probe"
     assert [s.name for scope in resource_spans.scope_spans for s in scope.spans] == ["exported work"]
+
+
+def test_log_lines_carry_the_current_trace_and_span_ids(capsys):
+    from adpilot_common.logging import configure_logging, get_logger
+
+    configure_logging("probe")
+    log = get_logger("probe")
+    log.warning("outside any span")
+    with captured_spans(), trace.get_tracer("test").start_as_current_span("work") as span:
+        log.warning("inside a span")
+        ctx = span.get_span_context()
+    lines = {
+        line["message"]: line
+        for line in (json.loads(raw) for raw in capsys.readouterr().out.splitlines() if raw.startswith("{"))
+    }
+    assert "trace_id" not in lines["outside any span"]
+    assert lines["inside a span"]["trace_id"] == f"{ctx.trace_id:032x}"
+    assert lines["inside a span"]["span_id"] == f"{ctx.span_id:016x}"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
+from opentelemetry import trace
 
 _SENSITIVE_KEYS = frozenset(
     {"password", "token", "access_token", "refresh_token", "secret", "totp_secret", "authorization", "cookie"}
@@ -20,6 +21,16 @@ def _redact(_: object, __: str, event_dict: structlog.types.EventDict) -> struct
     for key in list(event_dict):
         if key.lower() in _SENSITIVE_KEYS:
             event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def _add_trace_ids(_: object, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    """The current span's trace and span ids, so a log line leads to its trace (and the trace to its lines).
+    Without an exporter the ids still come from an incoming ``traceparent`` or envelope, for grepping."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
     return event_dict
 
 
@@ -38,6 +49,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_trace_ids,
         _redact,
     ]
     structlog.configure(
