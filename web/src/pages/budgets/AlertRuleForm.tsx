@@ -14,6 +14,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../../components/Form';
 import { Notice } from '../../components/States';
 import { ruleBody, ruleSchema, type RuleForm } from './schemas';
+import { ScopeFields } from './ScopeFields';
 import { useAccountCampaigns, useAccountIndex } from './scope';
 
 const RULE_DEFAULTS: RuleForm = {
@@ -90,24 +91,14 @@ export function AlertRuleForm({ budgets, labelOf }: { budgets: Budget[]; labelOf
           ))}
         </SelectField>
       ) : (
-        <>
-          <SelectField label="Ad account" registration={register('account_id')} error={errors.account_id}>
-            <option value="">Choose an ad account…</option>
-            {accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} ({a.currency})
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label="Campaign" registration={register('campaign_id')} disabled={!accountId}>
-            <option value="">Whole account</option>
-            {(campaigns.data ?? []).map((c) => (
-              <option key={c.id} value={c.external_id}>
-                {c.name}
-              </option>
-            ))}
-          </SelectField>
-        </>
+        <ScopeFields
+          accounts={accounts}
+          campaigns={campaigns.data ?? []}
+          account={register('account_id')}
+          accountError={errors.account_id}
+          campaign={register('campaign_id')}
+          accountChosen={Boolean(accountId)}
+        />
       )}
       {kind === 'cpa_above' ? (
         <SelectField label="Period" registration={register('period')}>

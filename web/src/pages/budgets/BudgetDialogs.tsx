@@ -9,6 +9,7 @@ import { Button } from '../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '../../components/ui/dialog';
 import { microsToInput, parseMajorToMicros } from '../../money';
 import { amountSchema, budgetBody, budgetSchema, type BudgetForm } from './schemas';
+import { ScopeFields } from './ScopeFields';
 import { useAccountCampaigns, useAccountIndex } from './scope';
 
 const BUDGET_DEFAULTS: BudgetForm = { account_id: '', campaign_id: '', period: 'monthly', amount: '' };
@@ -38,22 +39,14 @@ function NewBudgetForm({ onDone }: { onDone: () => void }) {
   return (
     <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="New budget">
       {create.isError ? <ErrorBanner heading="Could not create the budget" error={create.error} /> : null}
-      <SelectField label="Ad account" registration={register('account_id')} error={errors.account_id}>
-        <option value="">Choose an ad account…</option>
-        {accounts.map((a) => (
-          <option key={a.id} value={a.id}>
-            {a.name} ({a.currency})
-          </option>
-        ))}
-      </SelectField>
-      <SelectField label="Campaign" registration={register('campaign_id')} disabled={!accountId}>
-        <option value="">Whole account</option>
-        {(campaigns.data ?? []).map((c) => (
-          <option key={c.id} value={c.external_id}>
-            {c.name}
-          </option>
-        ))}
-      </SelectField>
+      <ScopeFields
+        accounts={accounts}
+        campaigns={campaigns.data ?? []}
+        account={register('account_id')}
+        accountError={errors.account_id}
+        campaign={register('campaign_id')}
+        accountChosen={Boolean(accountId)}
+      />
       <SelectField label="Period" registration={register('period')}>
         {BUDGET_PERIODS.map((p) => (
           <option key={p} value={p}>
