@@ -35,7 +35,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,10 +44,10 @@ from typing import Any
 import httpx
 import nats
 import uvloop
+from run import running_stack
 from sandbox_sync import loadavg, machine
 from ws_clients import connect_clients, listen
 
-from adpilot_common.devstack.nats import NatsServer
 from adpilot_common.devstack.ports import free_port
 from adpilot_common.devstack.postgres import PostgresServer
 from adpilot_common.events.envelope import EventEnvelope
@@ -443,19 +442,10 @@ def main() -> int:
     args = parser.parse_args()
     load_at_start = loadavg()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="adpilot-gateway-bench-") as tmp:
-        workdir = Path(tmp)
-        server = NatsServer(free_port(), workdir / "jetstream", workdir / "nats.log")
-        pg = PostgresServer(free_port(), workdir / "pg", workdir / "postgres.log")
-        server.start()
-        pg.start()
-        try:
-            pg.create_database("bench_metrics")
-            upgrade("metrics", pg.url("bench_metrics"))  # before the loop: alembic runs its own
-            doc = asyncio.run(measure(args, workdir, server.url, pg))
-        finally:
-            pg.stop()
-            server.stop()
+    with running_stack() as stack:
+        stack.postgres.create_database("bench_metrics")
+        upgrade("metrics", stack.postgres.url("bench_metrics"))  # before the loop: alembic runs its own
+        doc = asyncio.run(measure(args, stack.root, stack.nats.url, stack.postgres))
     if args.skip_websocket:
         return 0
     doc = {

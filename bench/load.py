@@ -27,7 +27,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -40,9 +39,9 @@ import httpx
 import nats
 from gateway import cpu_seconds, process, ready, serve, static_files
 from ingest import FIRST_DAY, ORG_ID, STREAM, SUBJECT, envelopes, fresh_database, make_rows
+from run import running_stack
 from sandbox_sync import loadavg, machine
 
-from adpilot_common.devstack.nats import NatsServer
 from adpilot_common.devstack.ports import free_port
 from adpilot_common.devstack.postgres import PostgresServer
 from adpilot_common.messaging.broker import ensure_streams
@@ -322,17 +321,8 @@ def main() -> int:
     args = parser.parse_args()
     load_at_start = loadavg()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="adpilot-load-") as tmp:
-        workdir = Path(tmp)
-        server = NatsServer(free_port(), workdir / "jetstream", workdir / "nats.log")
-        pg = PostgresServer(free_port(), workdir / "pg", workdir / "postgres.log")
-        server.start()
-        pg.start()
-        try:
-            results = asyncio.run(measure(args, workdir, server.url, pg))
-        finally:
-            pg.stop()
-            server.stop()
+    with running_stack() as stack:
+        results = asyncio.run(measure(args, stack.root, stack.nats.url, stack.postgres))
     doc = {
         "benchmark": "load",
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
