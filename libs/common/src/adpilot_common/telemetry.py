@@ -97,6 +97,8 @@ def instrument_app(app: FastAPI, engine: AsyncEngine | None) -> None:
     # Regexes searched in the full URL: unanchored, "metrics" would also drop every /api/metrics/... request.
     # exclude_spans: no extra span per ASGI send/receive message (2-3 per request, one per WebSocket frame: the
     # gateway's 1,000-socket fan-out paid one per socket per event); the request's own span stays.
+    # /ws: the instrumentation wraps the whole app, outside every middleware, and its wrapped ``send`` would hide
+    # uvicorn's protocol from the gateway's direct frame writes (live/direct.py); a span lasting hours is no use.
     FastAPIInstrumentor.instrument_app(
         app,
         excluded_urls=r"/healthz(\?|$),/readyz(\?|$),/metrics(\?|$),/ws(\?|$)",

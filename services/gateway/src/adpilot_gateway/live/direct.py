@@ -18,13 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Send
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
-
-try:  # uvicorn[standard] ships it; without it there is simply no direct path
-    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-except ImportError:  # pragma: no cover
-    WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 DirectWrite = Callable[[bytes], bool]
 
@@ -37,7 +33,7 @@ def text_frame(text: str) -> bytes:
 def direct_writer(send: Send) -> DirectWrite | None:
     """A function writing a ready frame to this connection (True when written), or None if not possible."""
     protocol: Any = getattr(send, "__self__", None)
-    if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
+    if not isinstance(protocol, WebSocketsSansIOProtocol):
         return None
     if protocol.conn.extensions:  # e.g. permessage-deflate: frames differ per connection
         return None
