@@ -102,7 +102,7 @@ async def test_a_batch_envelope_is_exactly_what_the_contract_model_would_dump() 
     model = MetricsFetched.model_validate(event.data)
     assert event.data == model.model_dump(mode="json")
     assert len(model.rows) == len(batch) == 1000
-    assert model.rows[7].conversions == batch[7].conversions and model.rows[7].day == batch[7].day
+    assert model.rows[7]["conversions"] == batch[7].conversions and model.rows[7]["day"] == batch[7].day
     assert (model.provisional_from, model.currency, model.time_zone) == (
         date(2026, 6, 14),
         "EUR",

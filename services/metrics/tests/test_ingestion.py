@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adpilot_common.events.contracts.metrics import MetricsUpdated
+from adpilot_common.events.contracts.metrics import MetricRow, MetricsUpdated
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
@@ -160,7 +160,7 @@ async def test_a_restated_day_replaces_its_facts_and_moves_rollups_by_the_differ
             ORG,
             ACCOUNT,
             [
-                row("c1", D1, 1, ad_group="g", ad="a1").model_copy(update={"impressions": 500}),
+                MetricRow(row("c1", D1, 1, ad_group="g", ad="a1"), impressions=500),
                 row("c1", D1, 6, ad_group="g", ad="a2"),
                 row("c1", D2, 1, ad_group="g", ad="a1"),
                 row("c2", D3, 2),

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
-from adpilot_metrics.ingestion.repository import BatchKey, FactRepository, StagedRow
+from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched, MetricsUpdated
+from adpilot_metrics.ingestion.repository import BatchKey, FactRepository
+
+_ROWS = TypeAdapter(list[MetricRow])
+
+
+def latest_per_key(rows: list[MetricRow]) -> list[MetricRow]:
+    """One row per fact key, the batch's last one winning (a batch may name a key twice). '' and None are the
+    same ad group / ad (campaign-level rows), as the merge stores them."""
+    latest = {(r["campaign_id"], r.get("ad_group_id") or "", r.get("ad_id") or "", r["day"]): r for r in rows}
+    return rows if len(latest) == len(rows) else list(latest.values())
 
 
 async def ingest_batch(
@@ -16,7 +26,7 @@ async def ingest_batch(
     """Merge ``batch`` in the caller's transaction; returns what changed (None for an empty batch)."""
     if not batch.rows:
         return None
-    days = [r.day for r in batch.rows]
+    days = [r["day"] for r in batch.rows]
     key = BatchKey(
         org_id=org_id,
         account_id=batch.account_id,
@@ -28,27 +38,11 @@ async def ingest_batch(
     )
     repo = FactRepository(session)
     await repo.lock_account_and_partitions(org_id, batch.account_id, key.date_from, key.date_to)
-    rows: list[StagedRow] = [
-        (
-            r.campaign_id,
-            # '' rather than NULL: campaign-level rows must collide on the unique key.
-            r.ad_group_id or "",
-            r.ad_id or "",
-            r.day,
-            r.impressions,
-            r.clicks,
-            r.spend_micros,
-            r.conversions,
-            r.conversion_value_micros,
-        )
-        for r in batch.rows
-    ]
-    await repo.stage(rows)
-    merged = await repo.merge(key)
+    merged = await repo.merge(key, _ROWS.dump_json(latest_per_key(batch.rows)).decode())
     return MetricsUpdated(
         account_id=batch.account_id,
         platform=batch.platform,
-        campaigns=sorted({r.campaign_id for r in batch.rows}),
+        campaigns=sorted({r["campaign_id"] for r in batch.rows}),
         date_from=key.date_from,
         date_to=key.date_to,
         rows=merged,

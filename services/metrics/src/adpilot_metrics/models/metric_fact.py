@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, Boolean, Date, DateTime, String, func
+from sqlalchemy import CHAR, Boolean, Date, DateTime, PrimaryKeyConstraint, String, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,17 +12,23 @@ from adpilot_metrics.models.sums import MetricSums
 class MetricFact(MetricSums, Base):
     """One daily row of a campaign (ad group and ad '') or of an ad. Range-partitioned by month of ``day``
     (partitions made by ``ensure_metric_fact_partitions``, see migration 0003); the key includes ``day``
-    as partitioning requires, and '' instead of NULL keeps campaign-level rows unique."""
+    as partitioning requires, and '' instead of NULL keeps campaign-level rows unique. ``day`` comes third in
+    the key so the merge's lookup of an account's days is a tight index range (migration 0007)."""
 
     __tablename__ = "metric_facts"
-    __table_args__ = {"postgresql_partition_by": "RANGE (day)"}
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "org_id", "account_id", "day", "campaign_id", "ad_group_id", "ad_id", name="pk_metric_facts"
+        ),
+        {"postgresql_partition_by": "RANGE (day)"},
+    )
 
-    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    campaign_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    ad_group_id: Mapped[str] = mapped_column(String(128), primary_key=True, server_default="")
-    ad_id: Mapped[str] = mapped_column(String(128), primary_key=True, server_default="")
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    campaign_id: Mapped[str] = mapped_column(String(128))
+    ad_group_id: Mapped[str] = mapped_column(String(128), server_default="")
+    ad_id: Mapped[str] = mapped_column(String(128), server_default="")
+    day: Mapped[date] = mapped_column(Date)
     platform: Mapped[str] = mapped_column(String(32))
     currency: Mapped[str] = mapped_column(CHAR(3))
     provisional: Mapped[bool] = mapped_column(Boolean, server_default="false")

@@ -5,25 +5,32 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Annotated, NotRequired
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from adpilot_common.events.contracts.connector import PlatformName
 
+Count = Annotated[int, Field(ge=0)]
 
-class MetricRow(BaseModel):
-    """One (campaign, ad group, ad, day) row; ad group and ad are None for campaign-level rows.
+
+class MetricRow(TypedDict):
+    """One (campaign, ad group, ad, day) row; ad group and ad are None (or absent) for campaign-level rows.
     ``day`` is the account's local calendar day; money is integer micros of the batch currency."""
 
-    campaign_id: str = Field(description="The platform's campaign id")
-    ad_group_id: str | None = None
-    ad_id: str | None = None
+    # A typed dict, not a model: validated the same, but a row is a plain dict of atomic values, which the
+    # garbage collector does not track. A model instance per row made decoding a 1,000-row batch ~2x slower
+    # and its collections scan every row of every batch in flight (docs/decisions.md, "Ingestion speed").
+    campaign_id: Annotated[str, Field(description="The platform's campaign id")]
+    ad_group_id: NotRequired[str | None]
+    ad_id: NotRequired[str | None]
     day: date
-    impressions: int = Field(ge=0)
-    clicks: int = Field(ge=0)
-    spend_micros: int = Field(ge=0)
-    conversions: Decimal = Field(ge=0)
-    conversion_value_micros: int = Field(ge=0)
+    impressions: Count
+    clicks: Count
+    spend_micros: Count
+    conversions: Annotated[Decimal, Field(ge=0)]
+    conversion_value_micros: Count
 
 
 class MetricsFetched(BaseModel):
