@@ -2,7 +2,7 @@
 two loaders of the same rows into the same PostgreSQL, in the same run:
 
 1. ``end_to_end``  the real metrics service in its own process, as deployed (``python -m adpilot_common.serve
-                   metrics``: FastStream pull consumer, inbox, COPY into staging + the merge statement, rollups
+                   metrics``: FastStream pull consumer, inbox, the merge statement (rows as one json value), rollups
                    moved by deltas, ``metrics.v1.updated`` in the outbox and the relay) consuming envelopes of
                    1,000 rows published to JetStream while it runs. Timed from the first publish until the durable consumer has acked everything (polled
                    with ``consumer_info``); then fact count == N and rollups == the facts' sums are checked.
@@ -20,7 +20,7 @@ rows need are created (untimed) in every database before its phase, as the servi
 Goals: end_to_end ≥ 40% of raw_copy and ≥ 5x singer. A real nats-server and PostgreSQL (pgserver, fsync=on) run
 on free loopback ports in a temp dir.
 
-    .venv/bin/python bench/ingest.py [--campaigns 200] [--ads 5] [--days 200] [--consumer-batch N]
+    .venv/bin/python bench/ingest.py [--campaigns 200] [--ads 5] [--days 200] [--consumer-batch N] [--parallelism N]
                                      [--skip-singer] [--loop uvloop|asyncio] [--out bench/results/ingest.json]
                                      [--strict]
 """
@@ -342,6 +342,7 @@ async def end_to_end(
     cpu: CpuMeter,
     *,
     consumer_batch: int | None,
+    parallelism: int | None = None,
     budget_s: float,
     in_flight: int,
     workdir: Path,
@@ -361,6 +362,8 @@ async def end_to_end(
     }
     if consumer_batch is not None:
         env["METRICS_CONSUMER_BATCH_SIZE"] = str(consumer_batch)
+    if parallelism is not None:
+        env["METRICS_CONSUMER_PARALLELISM"] = str(parallelism)
     port = free_port()
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -419,7 +422,7 @@ async def end_to_end(
         "publish_seconds": round(published_s, 4),
         "complete": complete,
         "consumer_batch_size": consumer_batch or SERVICE_DEFAULTS.consumer_batch_size,
-        "consumer_parallelism": SERVICE_DEFAULTS.consumer_parallelism,
+        "consumer_parallelism": parallelism or SERVICE_DEFAULTS.consumer_parallelism,
         "cpu_seconds": {k: round(v, 3) for k, v in cpu_s.items()},
         "check": {
             k: (str(v) if isinstance(v, Decimal) else v)
@@ -600,6 +603,7 @@ async def run(args: argparse.Namespace, server: NatsServer, workdir: Path, loop_
                     events,
                     cpu,
                     consumer_batch=args.consumer_batch,
+                    parallelism=args.parallelism,
                     budget_s=args.budget,
                     in_flight=args.in_flight,
                     workdir=workdir,
@@ -731,6 +735,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=None,
         help="METRICS consumer_batch_size (default: the service's)",
+    )
+    p.add_argument(
+        "--parallelism",
+        type=int,
+        default=None,
+        help="METRICS consumer_parallelism (default: the service's)",
     )
     p.add_argument("--in-flight", type=int, default=32, help="JetStream publishes in flight (default 32)")
     p.add_argument(

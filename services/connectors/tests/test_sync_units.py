@@ -112,12 +112,20 @@ async def test_a_batch_envelope_is_exactly_what_the_contract_model_would_dump() 
 
 
 @pytest.mark.parametrize(
-    "change", [{"clicks": -1}, {"spend_micros": -5}, {"conversions": Decimal("-0.5")}, {"impressions": -2}]
+    ("change", "error"),
+    [
+        ({"clicks": -1}, "negative"),
+        ({"spend_micros": -5}, "negative"),
+        ({"conversions": Decimal("-0.5")}, "negative"),
+        ({"impressions": -2}, "negative"),
+        ({"ad_id": "9" * 129}, "over 128 characters"),
+        ({"campaign_id": "9" * 129}, "over 128 characters"),
+    ],
 )
-def test_a_batch_breaking_the_contract_is_refused(change: dict[str, object]) -> None:
+def test_a_batch_breaking_the_contract_is_refused(change: dict[str, object], error: str) -> None:
     row = DailyMetric("a", "c", "g", "ad", TODAY, "EUR", 10, 1, 100, Decimal("0.5"), 0)
     window = MetricsWindow(TODAY, TODAY, TODAY)
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match=error):
         metrics_event(TARGET, window, [row, replace(row, **change)], uuid.uuid4())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at most 1000"):
         metrics_event(TARGET, window, [row] * 1001, uuid.uuid4())

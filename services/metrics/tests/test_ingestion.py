@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
@@ -309,13 +310,17 @@ async def test_rows_stranded_in_the_default_partition_move_to_the_new_month(
     assert await metrics_service.scalar("SELECT count(*) FROM metric_facts_default") == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("clicks", -5), ("campaign_id", "9" * 129)],  # the contract: ge=0; ids fit the facts' varchar(128)
+)
 async def test_a_malformed_event_is_dead_lettered_and_later_events_still_apply(
-    metrics_service: MetricsService,
+    metrics_service: MetricsService, field: str, value: object
 ) -> None:
     good = fetched(ORG, ACCOUNT, [row("c1", D1, 1)])
     bad = json.loads(good.to_bytes())
     bad["id"] = str(uuid.uuid4())
-    bad["data"]["rows"][0]["clicks"] = -5  # violates the contract (ge=0)
+    bad["data"]["rows"][0][field] = value
     bad_seq = await metrics_service.publish(json.dumps(bad).encode())
     await metrics_service.publish(good)
     await metrics_service.settled()

@@ -54,7 +54,7 @@ class BaseServiceSettings(BaseSettings):
     consumer_batch_size: int = 100
     # Transactions applied at once per pulled batch, for consumers whose events are ordered by a key (see
     # messaging/consumer.py); 1 applies every batch in one transaction.
-    consumer_parallelism: int = Field(default=4, ge=1, le=32)
+    consumer_parallelism: int = Field(default=8, ge=1, le=32)
 
     @property
     def is_development(self) -> bool:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.events.contracts.metrics import MetricsFetched
+from adpilot_common.events.contracts.metrics import PLATFORM_ID_MAX_LENGTH, MetricsFetched
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.jobs import JobLease, update_job
 from adpilot_common.messaging.outbox import OUTBOX_CHANNEL, build_event
@@ -153,6 +153,10 @@ def metric_rows(batch: list[DailyMetric]) -> list[dict[str, object]]:
             raise ValueError(f"negative metric for {r.campaign_id}/{r.ad_id} on {r.day}")
         if r.conversions < 0:
             raise ValueError(f"negative conversions for {r.campaign_id}/{r.ad_id} on {r.day}")
+        if max(len(r.campaign_id), len(r.ad_group_id or ""), len(r.ad_id or "")) > PLATFORM_ID_MAX_LENGTH:
+            raise ValueError(
+                f"an id of {r.campaign_id}/{r.ad_id} is over {PLATFORM_ID_MAX_LENGTH} characters"
+            )
         day = days.get(r.day)
         if day is None:
             day = days[r.day] = r.day.isoformat()

@@ -1,1 +1,1 @@
-"""Ingestion of ``metrics.v1.fetched`` batches: COPY to staging, merge into facts, move rollups by deltas."""
+"""Ingestion of ``metrics.v1.fetched`` batches: merged into facts by key, rollups moved by deltas."""

@@ -18,81 +18,77 @@ LOCK_AND_PARTITION = text(
     """
 )
 
-# One statement: take the batch's rows (one JSON parameter, keys unique: see rows_json), read the current facts
-# (old), update the keys that exist and insert the rest (new), and move both rollups by new - old.
-# The rows arrive as one json value rather than by COPY into a staging table: no temporary table is created
-# and dropped per transaction, no extra round trips, and the service serialises rows with pydantic's
-# serializer instead of encoding every value for COPY (less CPU on both sides, bench/ingest.py). The caller holds the account's
-# advisory lock, so no other transaction writes these facts between the read of "old" and the writes (all parts
-# see this statement's snapshot plus our own earlier writes). That lock is also why a plain INSERT is safe where
-# INSERT ... ON CONFLICT was used before: a speculative insertion costs about a third more per row, and a first
-# load (a backfill: most rows) is all inserts. A key that still collided would fail the batch, which is retried.
+# One statement: take the batch's rows (one JSON parameter, keys unique: see latest_per_key), pair each with the
+# fact it replaces (one LEFT JOIN: "old", NULL for a new key), update the facts that exist, insert the rest, and
+# move both rollups by new - old.
+#
+# - The rows arrive as one json value rather than by COPY into a staging table: no temporary table is created
+#   and dropped per transaction, no extra round trips, and the service serialises rows with pydantic's
+#   serializer instead of encoding every value for COPY (docs/decisions.md, "Ingestion speed").
+# - The caller holds the account's advisory lock, so no other transaction writes these facts between the read
+#   of "old" and the writes (all parts see this statement's snapshot). That lock is also why a plain INSERT is
+#   safe where INSERT ... ON CONFLICT was used before: a speculative insertion costs about a third more per row,
+#   and a first load (a backfill: most rows) is all inserts. A key that still collided would fail the batch,
+#   which is retried.
+# - The deltas come from the pairs, not from RETURNING rows joined back to "old": nothing is hashed or
+#   materialised twice, and a first load's lookup finds no fact in the batch's day range at once.
 MERGE = text(
     """
     WITH src AS (
         SELECT r.campaign_id, coalesce(r.ad_group_id, '') AS ad_group_id, coalesce(r.ad_id, '') AS ad_id, r.day,
-               r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros
+               r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros,
+               r.day >= CAST(:provisional_from AS date) AS provisional
         FROM json_to_recordset(CAST(:rows AS json)) AS r(
             campaign_id varchar(128), ad_group_id varchar(128), ad_id varchar(128), day date,
             impressions bigint, clicks bigint, spend_micros bigint, conversions numeric(20, 6),
             conversion_value_micros bigint
         )
     ),
-    old AS (
-        SELECT f.campaign_id, f.ad_group_id, f.ad_id, f.day, f.impressions, f.clicks, f.spend_micros,
-               f.conversions, f.conversion_value_micros
-        FROM metric_facts f
-        JOIN src USING (campaign_id, ad_group_id, ad_id, day)
-        WHERE f.org_id = :org_id AND f.account_id = :account_id
-          AND f.day BETWEEN :date_from AND :date_to
+    paired AS (
+        SELECT s.*, f.day IS NOT NULL AS existed,
+               coalesce(f.impressions, 0) AS old_impressions, coalesce(f.clicks, 0) AS old_clicks,
+               coalesce(f.spend_micros, 0) AS old_spend_micros, coalesce(f.conversions, 0) AS old_conversions,
+               coalesce(f.conversion_value_micros, 0) AS old_conversion_value_micros
+        FROM src s
+        LEFT JOIN metric_facts f
+          ON f.org_id = :org_id AND f.account_id = :account_id AND f.day BETWEEN :date_from AND :date_to
+         AND (f.day, f.campaign_id, f.ad_group_id, f.ad_id) = (s.day, s.campaign_id, s.ad_group_id, s.ad_id)
     ),
     updated AS (
         UPDATE metric_facts AS f SET
             platform = CAST(:platform AS varchar),
             currency = CAST(:currency AS char(3)),
-            impressions = s.impressions,
-            clicks = s.clicks,
-            spend_micros = s.spend_micros,
-            conversions = s.conversions,
-            conversion_value_micros = s.conversion_value_micros,
-            provisional = s.day >= CAST(:provisional_from AS date),
+            impressions = p.impressions,
+            clicks = p.clicks,
+            spend_micros = p.spend_micros,
+            conversions = p.conversions,
+            conversion_value_micros = p.conversion_value_micros,
+            provisional = p.provisional,
             updated_at = now()
-        FROM src s
-        WHERE f.org_id = :org_id AND f.account_id = :account_id
+        FROM paired p
+        WHERE p.existed AND f.org_id = :org_id AND f.account_id = :account_id
           AND f.day BETWEEN :date_from AND :date_to
-          AND (f.campaign_id, f.ad_group_id, f.ad_id, f.day) = (s.campaign_id, s.ad_group_id, s.ad_id, s.day)
-        RETURNING f.campaign_id, f.ad_group_id, f.ad_id, f.day, f.impressions, f.clicks, f.spend_micros,
-                  f.conversions, f.conversion_value_micros, f.provisional
+          AND (f.day, f.campaign_id, f.ad_group_id, f.ad_id) = (p.day, p.campaign_id, p.ad_group_id, p.ad_id)
     ),
     inserted AS (
-        INSERT INTO metric_facts AS f (
+        INSERT INTO metric_facts (
             org_id, account_id, campaign_id, ad_group_id, ad_id, day, platform, currency,
             impressions, clicks, spend_micros, conversions, conversion_value_micros, provisional, updated_at
         )
-        SELECT CAST(:org_id AS uuid), CAST(:account_id AS uuid), s.campaign_id, s.ad_group_id, s.ad_id, s.day,
+        SELECT CAST(:org_id AS uuid), CAST(:account_id AS uuid), campaign_id, ad_group_id, ad_id, day,
                CAST(:platform AS varchar), CAST(:currency AS char(3)),
-               s.impressions, s.clicks, s.spend_micros, s.conversions, s.conversion_value_micros,
-               s.day >= CAST(:provisional_from AS date), now()
-        FROM src s
-        WHERE NOT EXISTS (
-            SELECT 1 FROM old o
-            WHERE (o.campaign_id, o.ad_group_id, o.ad_id, o.day) = (s.campaign_id, s.ad_group_id, s.ad_id, s.day)
-        )
-        RETURNING f.campaign_id, f.ad_group_id, f.ad_id, f.day, f.impressions, f.clicks, f.spend_micros,
-                  f.conversions, f.conversion_value_micros, f.provisional
-    ),
-    merged AS (
-        TABLE updated UNION ALL TABLE inserted
+               impressions, clicks, spend_micros, conversions, conversion_value_micros, provisional, now()
+        FROM paired
+        WHERE NOT existed
     ),
     delta AS (
-        SELECT m.campaign_id, m.day, m.provisional,
-               m.impressions - coalesce(o.impressions, 0) AS impressions,
-               m.clicks - coalesce(o.clicks, 0) AS clicks,
-               m.spend_micros - coalesce(o.spend_micros, 0) AS spend_micros,
-               m.conversions - coalesce(o.conversions, 0) AS conversions,
-               m.conversion_value_micros - coalesce(o.conversion_value_micros, 0) AS conversion_value_micros
-        FROM merged m
-        LEFT JOIN old o USING (campaign_id, ad_group_id, ad_id, day)
+        SELECT campaign_id, day, provisional,
+               impressions - old_impressions AS impressions,
+               clicks - old_clicks AS clicks,
+               spend_micros - old_spend_micros AS spend_micros,
+               conversions - old_conversions AS conversions,
+               conversion_value_micros - old_conversion_value_micros AS conversion_value_micros
+        FROM paired
     ),
     campaign_rollups AS (
         INSERT INTO daily_campaign_rollups AS r (
@@ -140,7 +136,7 @@ MERGE = text(
             updated_at = EXCLUDED.updated_at
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM merged) AS facts,
+    SELECT (SELECT count(*) FROM paired) AS facts,
            (SELECT count(*) FROM campaign_rollups) AS campaign_days,
            (SELECT count(*) FROM account_rollups) AS account_days
     """

@@ -13,6 +13,9 @@ from typing_extensions import TypedDict
 from adpilot_common.events.contracts.connector import PlatformName
 
 Count = Annotated[int, Field(ge=0)]
+# Platform ids fit the facts' varchar(128); a longer one is refused as malformed here, not by the database.
+PLATFORM_ID_MAX_LENGTH = 128
+PlatformId = Annotated[str, Field(max_length=PLATFORM_ID_MAX_LENGTH)]
 
 
 class MetricRow(TypedDict):
@@ -22,9 +25,9 @@ class MetricRow(TypedDict):
     # A typed dict, not a model: validated the same, but a row is a plain dict of atomic values, which the
     # garbage collector does not track. A model instance per row made decoding a 1,000-row batch ~2x slower
     # and its collections scan every row of every batch in flight (docs/decisions.md, "Ingestion speed").
-    campaign_id: Annotated[str, Field(description="The platform's campaign id")]
-    ad_group_id: NotRequired[str | None]
-    ad_id: NotRequired[str | None]
+    campaign_id: Annotated[PlatformId, Field(description="The platform's campaign id")]
+    ad_group_id: NotRequired[PlatformId | None]
+    ad_id: NotRequired[PlatformId | None]
     day: date
     impressions: Count
     clicks: Count
