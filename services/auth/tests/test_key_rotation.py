@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -14,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from adpilot_auth.cli import reencrypt
 from adpilot_auth.keys.service import rotate
 from adpilot_common.crypto import SecretBox, generate_key
+from adpilot_common.testing.commands import run_command
 
 from .conftest import PASSWORD, AuthApp, signed_in
 
@@ -61,18 +59,8 @@ async def test_reencrypt_moves_every_secret_to_the_new_primary_key(auth_app: Aut
 
 
 async def test_operator_cli_rotates_the_signing_key(auth_app: AuthApp):
-    env = {**os.environ, "AUTH_DATABASE_URL": auth_app.settings.database_url, "AUTH_ENVIRONMENT": "test"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adpilot_auth.cli",
-        "rotate-signing-key",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    kid = out.decode().strip().removeprefix("new signing key ")
+    env = {"AUTH_DATABASE_URL": auth_app.settings.database_url, "AUTH_ENVIRONMENT": "test"}
+    out = await run_command("adpilot_auth.cli", "rotate-signing-key", env=env)
+    kid = out.removeprefix("new signing key ")
     kids = {k["kid"] for k in (await auth_app.client.get("/api/auth/.well-known/jwks.json")).json()["keys"]}
     assert kid in kids and len(kids) == 2

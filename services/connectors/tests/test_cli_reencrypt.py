@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adpilot_common.crypto import SecretBox, generate_key
+from adpilot_common.testing.commands import run_command
 from adpilot_connectors.credentials import seal, unseal
 from adpilot_connectors.models import PlatformConnection
 
@@ -22,23 +20,11 @@ GOOGLE_REFRESH = "1//refresh-token-before-rotation"
 
 async def run_cli(app: ConnectorsApp, keys: str) -> str:
     env = {
-        **os.environ,
         "CONNECTORS_DATABASE_URL": app.settings.database_url,
         "CONNECTORS_ENVIRONMENT": "test",
         "CONNECTORS_FERNET_KEYS": keys,
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adpilot_connectors.cli",
-        "reencrypt-tokens",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return out.decode().strip()
+    return await run_command("adpilot_connectors.cli", "reencrypt-tokens", env=env)
 
 
 async def encrypted_values(app: ConnectorsApp) -> list[str]:

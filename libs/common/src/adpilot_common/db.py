@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import DateTime, Index, Integer, LargeBinary, MetaData, String, func, text
@@ -75,6 +76,18 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     """FastAPI dependency body: one transaction per request, committed by the scope, never by services."""
     async with factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def one_off_session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """One transaction on a one-connection engine, disposed afterwards: for operator commands
+    (``python -m adpilot_<service>.cli …``), which run once and exit."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -20,7 +20,8 @@ from adpilot_auth.keys.service import rotate
 from adpilot_auth.models.signing_key import SigningKey
 from adpilot_auth.models.user import User
 from adpilot_common.crypto import SecretBox
-from adpilot_common.db import create_engine, create_session_factory
+from adpilot_common.db import one_off_session
+from adpilot_common.reencrypt import reencrypt_stored
 
 
 async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
@@ -42,21 +43,13 @@ async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
 
 
 async def _run(command: str, retire_minutes: int | None, settings: Settings) -> str:
-    engine = create_engine(settings.database_url, pool_size=1)
+    if command == "reencrypt-secrets":
+        return await reencrypt_stored(settings, reencrypt)
     box = SecretBox.from_setting(settings.fernet_keys)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            if command == "rotate-signing-key":
-                retire = (
-                    datetime.now(UTC) - timedelta(minutes=retire_minutes)
-                    if retire_minutes is not None
-                    else None
-                )
-                key = await rotate(session, box, retire_before=retire)
-                return f"new signing key {key.kid}"
-            return f"re-encrypted {await reencrypt(session, box)} values"
-    finally:
-        await engine.dispose()
+    async with one_off_session(settings.database_url) as session:
+        retire = datetime.now(UTC) - timedelta(minutes=retire_minutes) if retire_minutes is not None else None
+        key = await rotate(session, box, retire_before=retire)
+        return f"new signing key {key.kid}"
 
 
 def main(argv: list[str] | None = None) -> None:

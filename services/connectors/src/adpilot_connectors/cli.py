@@ -7,14 +7,11 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.crypto import SecretBox
-from adpilot_common.db import create_engine, create_session_factory
+from adpilot_common.reencrypt import reencrypt_command
 from adpilot_connectors.config import Settings
 from adpilot_connectors.models import OAuthState, PlatformConnection
 
@@ -49,23 +46,8 @@ async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
     return changed
 
 
-async def _run(settings: Settings) -> str:
-    engine = create_engine(settings.database_url, pool_size=1)
-    box = SecretBox.from_setting(settings.fernet_keys)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            return f"re-encrypted {await reencrypt(session, box)} values"
-    finally:
-        await engine.dispose()
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("command", choices=["reencrypt-tokens"])
-    parser.parse_args(argv)
-    print(asyncio.run(_run(Settings())))
+    reencrypt_command(__doc__, "reencrypt-tokens", Settings, reencrypt, argv)
 
 
 if __name__ == "__main__":
