@@ -93,3 +93,23 @@ async def test_retention_purges_only_old_rows(auth_app: AuthApp):
     assert counts["audit_rows"] == 1
     assert await auth_app.scalar("SELECT count(*) FROM audit_log WHERE action = 'old'") == 0
     assert await auth_app.scalar("SELECT count(*) FROM audit_log") >= 1
+
+
+async def test_admins_see_failed_sign_ins_on_their_members_but_not_on_unknown_addresses(auth_app: AuthApp):
+    owner = await signed_in(auth_app, "owner@example.com")
+    org = await org_of(auth_app, owner)
+    wrong = await auth_app.login("owner@example.com", "not the password")
+    unknown = await auth_app.login("nobody@example.com", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+
+    page = (
+        await auth_app.client.get(f"/api/auth/orgs/{org}/audit", params={"action": "login."}, headers=owner)
+    ).json()
+    assert [(i["action"], (i["changes"] or {}).get("reason")) for i in page["items"]] == [
+        ("login.failed", "wrong_password"),
+        ("login.succeeded", None),
+    ]
+    orgless = await auth_app.scalar(
+        "SELECT string_agg(changes->>'reason', ',') FROM audit_log WHERE action = 'login.failed' AND org_id IS NULL"
+    )
+    assert orgless == "unknown_user"

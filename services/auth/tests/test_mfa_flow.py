@@ -61,6 +61,12 @@ async def test_mfa_sign_in_accepts_each_code_once(auth_app: AuthApp):
     )
     assert replay.status_code == 401  # the same code, replayed within its window
     assert await auth_app.scalar("SELECT count(*) FROM audit_log WHERE action = 'login.mfa_failed'") == 1
+    # Filed where the sign-in would have started, so the org's admins see it.
+    [org] = (await auth_app.client.get("/api/auth/orgs", headers=headers)).json()
+    assert (
+        await auth_app.scalar("SELECT org_id::text FROM audit_log WHERE action = 'login.mfa_failed'")
+        == org["id"]
+    )
 
 
 async def test_recovery_codes_are_single_use(auth_app: AuthApp):

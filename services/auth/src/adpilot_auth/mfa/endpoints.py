@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,9 +32,12 @@ async def _count(deps: Deps, user_id: object) -> None:
         await service.count_attempt(session, deps.settings, user_id)  # type: ignore[arg-type]
 
 
-async def _audit_failure(deps: Deps, user_id: object, action: str) -> None:
+async def _audit_failure(deps: Deps, user_id: uuid.UUID, action: str) -> None:
     async with deps.sessions() as session, session.begin():
-        await record(session, action, context=deps.context, actor_user_id=user_id)  # type: ignore[arg-type]
+        # A signed-in caller's failure is filed in its active org; a sign-in's second step has none yet, so
+        # it is filed where the sign-in would have started.
+        org_id = deps.context.org_id or await sessions.home_org(session, user_id)
+        await record(session, action, context=deps.context, actor_user_id=user_id, org_id=org_id)
 
 
 async def _reauthenticated(

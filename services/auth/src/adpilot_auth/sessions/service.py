@@ -80,6 +80,9 @@ async def authenticate(
             "login.failed",
             context=context,
             actor_user_id=user.id if user else None,
+            # Filed where a successful sign-in would be, so that org's admins see attempts on their members;
+            # an unknown address belongs to no org.
+            org_id=await home_org(session, user.id) if user else None,
             changes={"reason": refused},
         )
         raise InvalidCredentials
@@ -97,6 +100,12 @@ async def default_membership(session: AsyncSession, user_id: uuid.UUID) -> Membe
             select(Membership).where(Membership.user_id == user_id).order_by(Membership.created_at).limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def home_org(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The org a sign-in of this user starts in (its audit entries, failed attempts included, are filed there)."""
+    membership = await default_membership(session, user_id)
+    return membership.org_id if membership else None
 
 
 async def start_session(
