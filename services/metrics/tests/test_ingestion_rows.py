@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import json
 from datetime import date
 
 from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched
+from adpilot_metrics.ingestion.repository import MERGE, MERGE_ROWS, MergeRow
 from adpilot_metrics.ingestion.service import latest_per_key
 
 from .conftest import row
@@ -43,3 +45,22 @@ def test_rows_decode_as_plain_dicts_the_collector_does_not_track() -> None:
         b'"conversion_value_micros": 0}]}'
     )
     assert type(batch.rows[0]) is dict and not gc.is_tracked(batch.rows[0])
+
+
+def test_the_merge_parameter_carries_every_field_of_the_contract_under_its_own_name() -> None:
+    [row_json] = json.loads(MERGE_ROWS.dump_json([row("c1", D1, 2, ad_group="g", ad="a")], by_alias=True))
+    assert set(MergeRow.__annotations__) == set(MetricRow.__annotations__)  # a new field cannot be dropped
+    assert len(row_json) == len(MetricRow.__annotations__)  # one distinct key each
+    assert row_json == {
+        "c": "c1",
+        "g": "g",
+        "a": "a",
+        "d": "2026-11-20",
+        "i": 2000,
+        "k": 20,
+        "s": 2_000_000,
+        "v": "1",
+        "w": 10_000_000,
+    }
+    for key in row_json:  # each is a column of the merge's json_to_recordset
+        assert f" {key} " in MERGE.text or f"({key} " in MERGE.text

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, NotRequired
 
+from pydantic import Field, TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
+
+from adpilot_common.events.contracts.metrics import MetricRow
 
 # The account's merge lock first (the subquery is evaluated before the outer target list), then the months the
 # batch touches: one round trip per batch instead of two.
@@ -17,6 +24,29 @@ LOCK_AND_PARTITION = text(
     FROM (SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))) AS locked
     """
 )
+
+
+def _key(short: str) -> Any:
+    return Field(serialization_alias=short)
+
+
+class MergeRow(TypedDict):
+    """A MetricRow as the merge's json parameter spells it: one-letter keys, ~40% fewer bytes for PostgreSQL
+    to parse than the contract's names (the names in MERGE's column list below)."""
+
+    campaign_id: Annotated[str, _key("c")]
+    ad_group_id: NotRequired[Annotated[str | None, _key("g")]]
+    ad_id: NotRequired[Annotated[str | None, _key("a")]]
+    day: Annotated[date, _key("d")]
+    impressions: Annotated[int, _key("i")]
+    clicks: Annotated[int, _key("k")]
+    spend_micros: Annotated[int, _key("s")]
+    conversions: Annotated[Decimal, _key("v")]
+    conversion_value_micros: Annotated[int, _key("w")]
+
+
+MERGE_ROWS = TypeAdapter(list[MergeRow])
+
 
 # One statement: take the batch's rows (one JSON parameter, keys unique: see latest_per_key), pair each with the
 # fact it replaces (one LEFT JOIN: "old", NULL for a new key), update the facts that exist, insert the rest, and
@@ -35,13 +65,12 @@ LOCK_AND_PARTITION = text(
 MERGE = text(
     """
     WITH src AS (
-        SELECT r.campaign_id, coalesce(r.ad_group_id, '') AS ad_group_id, coalesce(r.ad_id, '') AS ad_id, r.day,
-               r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros,
-               r.day >= CAST(:provisional_from AS date) AS provisional
+        SELECT r.c AS campaign_id, coalesce(r.g, '') AS ad_group_id, coalesce(r.a, '') AS ad_id, r.d AS day,
+               r.i AS impressions, r.k AS clicks, r.s AS spend_micros, r.v AS conversions,
+               r.w AS conversion_value_micros, r.d >= CAST(:provisional_from AS date) AS provisional
         FROM json_to_recordset(CAST(:rows AS json)) AS r(
-            campaign_id varchar(128), ad_group_id varchar(128), ad_id varchar(128), day date,
-            impressions bigint, clicks bigint, spend_micros bigint, conversions numeric(20, 6),
-            conversion_value_micros bigint
+            c varchar(128), g varchar(128), a varchar(128), d date, i bigint, k bigint, s bigint,
+            v numeric(20, 6), w bigint
         )
     ),
     paired AS (
@@ -176,13 +205,14 @@ class FactRepository:
             {"date_from": date_from, "date_to": date_to},
         )
 
-    async def merge(self, key: BatchKey, rows_json: str) -> int:
-        """Upsert ``rows_json`` (a JSON array of MetricRow, one row per key) into facts and move the rollups by
-        the difference; returns facts merged."""
+    async def merge(self, key: BatchKey, rows: Sequence[MetricRow]) -> int:
+        """Upsert ``rows`` (one per fact key) into facts and move the rollups by the difference; returns facts
+        merged."""
         result = await self.session.execute(
             MERGE,
             {
-                "rows": rows_json,
+                # A MetricRow is a MergeRow (same keys and types); only the serialised names differ.
+                "rows": MERGE_ROWS.dump_json(rows, by_alias=True).decode(),  # type: ignore[arg-type]
                 "org_id": key.org_id,
                 "account_id": key.account_id,
                 "platform": key.platform,

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.metrics import MetricRow, MetricsFetched, MetricsUpdated
 from adpilot_metrics.ingestion.repository import BatchKey, FactRepository
-
-_ROWS = TypeAdapter(list[MetricRow])
 
 
 def latest_per_key(rows: list[MetricRow]) -> list[MetricRow]:
@@ -38,7 +35,7 @@ async def ingest_batch(
     )
     repo = FactRepository(session)
     await repo.lock_account_and_partitions(org_id, batch.account_id, key.date_from, key.date_to)
-    merged = await repo.merge(key, _ROWS.dump_json(latest_per_key(batch.rows)).decode())
+    merged = await repo.merge(key, latest_per_key(batch.rows))
     return MetricsUpdated(
         account_id=batch.account_id,
         platform=batch.platform,
