@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -205,6 +205,11 @@ class MetricsService:
 
         consumer = durable_name("metrics", TICK_SUBJECT)
         await wait_for(lambda: consumer_caught_up(self.js, "SCHEDULE", consumer, ack.seq))
+
+    async def start_ticks_handled(self) -> None:
+        """Wait until the service's own start-up ticks (published by its ticker for the current slots) were
+        handled: ticks are consumed in stream order, so a no-op tick published now is handled after them."""
+        await self.tick("test.no-op", datetime.now(UTC))
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
