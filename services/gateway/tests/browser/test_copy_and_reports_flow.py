@@ -39,6 +39,10 @@ def test_write_and_approve_copy_then_download_a_report(
     expect(first.get_by_test_id("sync-result")).to_have_attribute(
         "data-status", "succeeded", timeout=JOB_TIMEOUT_MS
     )
+    # The run's metrics reach the rollups (which reports read) when the metrics service has merged its batches,
+    # a moment after the run itself succeeded: wait for them where a user would see them.
+    nav(page, "Dashboard")
+    expect(page.get_by_test_id("kpi-spend-value")).to_be_visible(timeout=JOB_TIMEOUT_MS)
 
     # -- AI copy: the offline generator writes valid Google Ads copy -----------------------------------------------
     nav(page, "AI copy")
