@@ -1,5 +1,6 @@
 import type { FieldError, UseFormRegisterReturn } from 'react-hook-form';
 import type { AdAccount, Campaign } from '../../api/connectors';
+import { AccountSelect } from '../../components/AccountSelect';
 import { SelectField } from '../../components/Form';
 
 interface ScopeFieldsProps {
@@ -16,14 +17,13 @@ interface ScopeFieldsProps {
 export function ScopeFields({ accounts, campaigns, account, accountError, campaign, accountChosen }: ScopeFieldsProps) {
   return (
     <>
-      <SelectField label="Ad account" registration={account} error={accountError}>
-        <option value="">Choose an ad account…</option>
-        {accounts.map((a) => (
-          <option key={a.id} value={a.id}>
-            {a.name} ({a.currency})
-          </option>
-        ))}
-      </SelectField>
+      <AccountSelect
+        accounts={accounts}
+        registration={account}
+        error={accountError}
+        emptyLabel="Choose an ad account…"
+        withCurrency
+      />
       <SelectField label="Campaign" registration={campaign} disabled={!accountChosen}>
         <option value="">Whole account</option>
         {campaigns.map((c) => (

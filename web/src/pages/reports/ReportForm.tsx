@@ -15,6 +15,7 @@ import {
   type Report,
   type ReportIn,
 } from '../../api/metrics';
+import { AccountSelect } from '../../components/AccountSelect';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../../components/Form';
 import { Notice } from '../../components/States';
@@ -110,14 +111,12 @@ export function ReportForm({ accounts, reportsKey }: { accounts: AdAccount[]; re
           maxLength={200}
           autoComplete="off"
         />
-        <SelectField label="Ad account" registration={register('account_id')} error={errors.account_id}>
-          <option value="">All accounts</option>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </SelectField>
+        <AccountSelect
+          accounts={accounts}
+          registration={register('account_id')}
+          error={errors.account_id}
+          emptyLabel="All accounts"
+        />
         <SelectField label="Platform" registration={register('platform')} error={errors.platform}>
           <option value="">All platforms</option>
           {platforms.map((p) => (

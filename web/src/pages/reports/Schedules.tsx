@@ -14,6 +14,7 @@ import {
   type Schedule,
   type ScheduleIn,
 } from '../../api/metrics';
+import { AccountSelect } from '../../components/AccountSelect';
 import { Card } from '../../components/Card';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../../components/Form';
@@ -180,14 +181,7 @@ function ScheduleCreateForm({
             </option>
           ))}
         </SelectField>
-        <SelectField label="Ad account" registration={register('account_id')}>
-          <option value="">All accounts</option>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </SelectField>
+        <AccountSelect accounts={accounts} registration={register('account_id')} emptyLabel="All accounts" />
       </div>
       <div className="field">
         <label htmlFor={recipientsId} className="field-label">
