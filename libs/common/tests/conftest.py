@@ -6,9 +6,8 @@ deployment-file tests (the rendered kustomize base and overlays, the compose mod
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -86,16 +85,6 @@ async def eventing_db(new_database: Callable[..., str]) -> AsyncIterator[Eventin
         )
     yield EventingDb(url, engine, create_session_factory(engine))
     await engine.dispose()
-
-
-async def eventually(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
 # -- the deployment files, rendered once for every test_deploy_* module ------------------------------------------

@@ -15,8 +15,9 @@ from adpilot_common.messaging.consumer import PermanentError
 from adpilot_common.messaging.outbox import add_to_outbox
 from adpilot_common.messaging.relay import OutboxRelay
 from adpilot_common.runtime import ServiceRuntime
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import CONSUMER, SUBJECT, ProbeSettings, eventually, record_effect, user_event
+from .conftest import CONSUMER, SUBJECT, ProbeSettings, record_effect, user_event
 
 
 async def drain(relay: OutboxRelay) -> int:

@@ -8,7 +8,9 @@ import signal
 import sys
 import textwrap
 
-from .conftest import CONSUMER, SUBJECT, eventually, user_event
+from adpilot_common.testing.waiting import eventually
+
+from .conftest import CONSUMER, SUBJECT, user_event
 
 SLOW_APP = textwrap.dedent(
     """

@@ -26,8 +26,7 @@ from adpilot_common.jobs import (
     update_job,
     wake_runners,
 )
-
-from .conftest import eventually
+from adpilot_common.testing.waiting import eventually
 
 
 class ProbeBase(DeclarativeBase):

@@ -13,8 +13,9 @@ from adpilot_common.messaging.deadletters import run
 from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.scrape import scrape
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import CONSUMER, SUBJECT, ProbeSettings, eventually, record_effect, user_event
+from .conftest import CONSUMER, SUBJECT, ProbeSettings, record_effect, user_event
 
 
 async def test_a_dead_letter_is_listed_replayed_after_the_fix_and_applied_once(

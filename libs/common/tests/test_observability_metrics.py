@@ -11,8 +11,9 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.scrape import sample_value, scrape
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import CONSUMER, SUBJECT, ProbeSettings, eventually, record_effect, user_event
+from .conftest import CONSUMER, SUBJECT, ProbeSettings, record_effect, user_event
 
 
 def gauge(name: str, **labels: str) -> float | None:

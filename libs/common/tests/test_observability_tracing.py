@@ -21,8 +21,9 @@ from adpilot_common.telemetry import current_traceparent, otlp_endpoint_from_env
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.servers import serve_asgi
 from adpilot_common.testing.spans import captured_spans, spans_named
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import SUBJECT, ProbeSettings, eventually, record_effect, user_event
+from .conftest import SUBJECT, ProbeSettings, record_effect, user_event
 
 
 def test_an_event_built_in_a_span_carries_its_traceparent_and_the_relay_finds_it_without_parsing():

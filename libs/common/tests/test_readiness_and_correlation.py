@@ -17,8 +17,9 @@ from adpilot_common.security.dependencies import install_auth
 from adpilot_common.security.settings import TokenVerificationSettings
 from adpilot_common.security.tokens import JwksCache
 from adpilot_common.testing.plugin import running
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import ProbeSettings, eventually, user_event
+from .conftest import ProbeSettings, user_event
 from .security_helpers import JwksServer, Signer
 
 

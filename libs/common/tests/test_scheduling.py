@@ -10,8 +10,7 @@ from nats.js import JetStreamContext
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.broker import ensure_streams
 from adpilot_common.scheduling import TICK_SUBJECT, ScheduledJob, Ticker, slot_start, tick_id
-
-from .conftest import eventually
+from adpilot_common.testing.waiting import eventually
 
 SYNC = ScheduledJob("probe.sync", 900)
 REPORT = ScheduledJob("probe.report", 3600)

@@ -51,8 +51,8 @@ from adpilot_common.security import (
 )
 from adpilot_common.settings import BaseServiceSettings, service_config
 from adpilot_common.testing.plugin import running
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import eventually
 from .security_helpers import AUDIENCE, DROP, ISSUER, JwksServer, Signer, b64url, claims
 
 R = InvalidTokenReason

@@ -7,7 +7,7 @@ import asyncio
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,7 @@ from adpilot_ai_copy.main import create_app
 from adpilot_common.devstack.ports import free_port
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
+from adpilot_common.testing.waiting import eventually
 
 from .fake_llm import FakeLLM
 
@@ -53,15 +54,6 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 # ------------------------------------------------------------------------------------------- fake LLM
 
 
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.fixture
 async def fake_llm() -> AsyncIterator[FakeLLM]:
     fake = FakeLLM()
@@ -75,7 +67,7 @@ async def fake_llm() -> AsyncIterator[FakeLLM]:
     async def started() -> bool:
         return bool(server.started)
 
-    await wait_for(started, timeout=10)
+    await eventually(started, timeout=10)
     fake.url = f"http://127.0.0.1:{port}/v1"
     yield fake
     fake.release.set()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import BRIEF, AiCopyService, ServiceFactory, events_of, next_event, wait_for
+from adpilot_common.testing.waiting import eventually
+
+from .conftest import BRIEF, AiCopyService, ServiceFactory, events_of, next_event
 from .fake_llm import FakeLLM, Reply, google_json, llm_providers
 
 
@@ -17,7 +19,7 @@ async def finished(svc: AiCopyService, path: str) -> dict[str, Any]:
             result.update((await http.get(path, headers=svc.headers("viewer"))).json())
         return result.get("finished") is True or result.get("status") in ("succeeded", "failed")
 
-    await wait_for(done)
+    await eventually(done)
     return result
 
 
@@ -56,7 +58,7 @@ async def test_bulk_generation_shows_progress_and_announces_each_result(ai_copy:
         async def announced() -> bool:
             return len(await events_of(svc.js, "copy.v1.generated")) == 4
 
-        await wait_for(announced)
+        await eventually(announced)
         events = await events_of(svc.js, "copy.v1.generated")
         assert {e["data"]["batch_id"] for e in events} == {batch["batch_id"]}
         too_many = await http.post(

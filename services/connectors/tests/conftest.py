@@ -13,11 +13,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adpilot_common.testing.jetstream import start_up_ticks_handled
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
+from adpilot_common.testing.waiting import eventually
 from adpilot_connectors.config import Settings
 from adpilot_connectors.context import Connectors
 from adpilot_connectors.main import create_app
+from adpilot_connectors.schedule import SYNC_JOB, TOKEN_CHECK_JOB
+
+# Every job the app's ticker publishes a tick of at start.
+START_UP_JOBS = (SYNC_JOB, TOKEN_CHECK_JOB)
 
 ORIGIN = "http://127.0.0.1:8000"
 
@@ -81,12 +87,15 @@ async def connectors_app(connectors_settings) -> AsyncIterator[ConnectorsApp]:
 
 
 @pytest.fixture
-async def app(connectors_settings) -> AsyncIterator[ConnectorsApp]:
+async def app(connectors_settings, nats_client) -> AsyncIterator[ConnectorsApp]:
     """The app for sync tests: sandbox settings of ``sync_support``, its start-up tick already handled."""
-    from .sync_support import SYNC_SETTINGS, start_tick_settled  # sync_support imports this module
+    from .sync_support import SYNC_SETTINGS  # sync_support imports this module
 
     async with started_connectors(connectors_settings(**SYNC_SETTINGS)) as started:
-        await start_tick_settled(started)
+        await eventually(
+            lambda: start_up_ticks_handled(nats_client.jetstream(), "connectors", START_UP_JOBS),
+            what="the start-up ticks to be handled",
+        )
         yield started
 
 

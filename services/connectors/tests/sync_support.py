@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.jobs import JobLease, JobRunner
 from adpilot_common.scheduling import ScheduledJob, Ticker, slot_start, tick_id
+from adpilot_common.testing.waiting import eventually
 from adpilot_connectors.credentials import seal, unseal
 from adpilot_connectors.models import PlatformConnection, SyncRun
 from adpilot_connectors.platforms.sandbox import SandboxPlatform
@@ -46,26 +47,6 @@ class Linked:
     @property
     def first(self) -> tuple[str, uuid.UUID]:
         return next(iter(self.accounts.items()))
-
-
-async def eventually(predicate: Callable[[], Awaitable[bool]], what: str, timeout: float = 60.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-async def start_tick_settled(app: ConnectorsApp) -> None:
-    """Wait until the app's start-up ``connectors.sync`` tick was handled, so it cannot queue runs later."""
-    event_id = tick_id(SYNC_JOB, slot_start(NO_TICKS_S, datetime.now(UTC)))
-
-    async def handled() -> bool:
-        return bool(
-            await app.scalar("SELECT count(*) FROM processed_messages WHERE event_id = :id", id=event_id)
-        )
-
-    await eventually(handled, "the start-up sync tick to be handled")
 
 
 async def link_sandbox(
@@ -140,7 +121,7 @@ async def run_finished(app: ConnectorsApp, tenant: Tenant, run_id: str) -> dict[
         result.update(response.json())
         return result["status"] in ("succeeded", "failed")
 
-    await eventually(finished, f"sync run {run_id} to finish")
+    await eventually(finished, what=f"sync run {run_id} to finish")
     return result
 
 
@@ -154,7 +135,7 @@ async def drained(app: ConnectorsApp) -> None:
     async def empty() -> bool:
         return not await app.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL")
 
-    await eventually(empty, "the outbox relay to publish everything")
+    await eventually(empty, what="the outbox relay to publish everything")
 
 
 async def connector_events(app: ConnectorsApp, nats: NatsClient, prefix: str = "") -> list[EventEnvelope]:
@@ -199,7 +180,7 @@ async def tick_handled(app: ConnectorsApp, event_id: uuid.UUID) -> None:
             await app.scalar("SELECT count(*) FROM processed_messages WHERE event_id = :id", id=event_id)
         )
 
-    await eventually(handled, "the tick to be handled")
+    await eventually(handled, what="the tick to be handled")
 
 
 def gate_handler(

@@ -12,6 +12,7 @@ from nats.aio.client import Client as NatsClient
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.jetstream import consumer_caught_up
+from adpilot_common.testing.waiting import eventually
 
 from .conftest import ConnectorsApp, Tenant
 from .write_support import (
@@ -22,7 +23,6 @@ from .write_support import (
     finished,
     link_sandbox,
     submit,
-    wait_for,
 )
 
 CONSUMER = "connectors--copy-v1-approved"
@@ -57,7 +57,7 @@ async def publish(
     )
     ack = await js.publish("copy.v1.approved", event.to_bytes(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
 
-    await wait_for(lambda: consumer_caught_up(js, "AI_COPY", CONSUMER, ack.seq))
+    await eventually(lambda: consumer_caught_up(js, "AI_COPY", CONSUMER, ack.seq))
 
 
 async def ad_group_of(app: ConnectorsApp, tenant: Tenant, account_id: uuid.UUID) -> str:

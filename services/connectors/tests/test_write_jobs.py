@@ -13,11 +13,13 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 
+from adpilot_common.testing.jetstream import start_up_ticks_handled
+from adpilot_common.testing.waiting import eventually
 from adpilot_connectors.credentials import seal
 from adpilot_connectors.platforms.base import Level, Status
 from adpilot_connectors.writes.runner import write_job_gave_up
 
-from .conftest import ConnectorsApp, Tenant
+from .conftest import START_UP_JOBS, ConnectorsApp, Tenant
 from .fake_tiktok import APP_ID as TIKTOK_APP_ID
 from .fake_tiktok import APP_SECRET as TIKTOK_APP_SECRET
 from .fake_tiktok import TOKEN as TIKTOK_TOKEN
@@ -36,16 +38,7 @@ from .write_support import (
     link_sandbox,
     stream_events,
     submit,
-    wait_for,
 )
-
-
-async def startup_ticks_handled(nats_client: NatsClient) -> bool:
-    """The ticks the app published at start (sync, token check) are consumed: the next come in 15 minutes."""
-    js = nats_client.jetstream()
-    stream = await js.stream_info("SCHEDULE")
-    consumer = await js.consumer_info("SCHEDULE", "connectors--schedule-v1-tick")
-    return stream.state.messages >= 2 and consumer.ack_floor.stream_seq >= stream.state.last_seq
 
 
 async def without_syncs(app: ConnectorsApp, nats_client: NatsClient, account_id: uuid.UUID) -> None:
@@ -61,9 +54,11 @@ async def without_syncs(app: ConnectorsApp, nats_client: NatsClient, account_id:
             "SELECT count(*) FROM sync_runs WHERE account_id = :a AND status IN ('queued', 'running')",
             a=account_id,
         )
-        return active == 0 and await startup_ticks_handled(nats_client)
+        return active == 0 and await start_up_ticks_handled(
+            nats_client.jetstream(), "connectors", START_UP_JOBS
+        )
 
-    await wait_for(idle)
+    await eventually(idle)
 
 
 async def time_passes(app: ConnectorsApp, connection_id: uuid.UUID) -> None:
@@ -212,7 +207,7 @@ async def test_rate_limit_defers_the_job_and_it_resumes_without_sending_anything
             current = await get_job(app, tenant, job["id"])
             return current if current["status"] == "queued" and current["progress"]["succeeded"] else None
 
-        mid = await wait_for(deferred)
+        mid = await eventually(deferred)
         # Mid-run, as the API shows it: two chunks of ads written, the rest waiting for the quota.
         assert mid["progress"] == {"total": 102, "succeeded": 52, "failed": 0, "pending": 50}
         assert [i["status"] for i in mid["items"]] == ["succeeded"] * 52 + ["pending"] * 50
@@ -274,7 +269,7 @@ async def test_a_job_the_runner_gives_up_on_keeps_its_results(connectors_app) ->
             await app.scalar("SELECT succeeded FROM write_jobs WHERE id = :j", j=job["id"])
         )
 
-    await wait_for(deferred)
+    await eventually(deferred)
     async with app.connectors.sessions() as session, session.begin():
         await session.execute(
             text("UPDATE write_jobs SET status = 'failed', error = 'gave up' WHERE id = :j"), {"j": job["id"]}
@@ -556,10 +551,10 @@ async def test_a_job_mirrors_its_change_at_once_and_the_following_sync_repeats_n
         return (
             bool(runs)
             and all(r["status"] in FINISHED for r in runs)
-            and await startup_ticks_handled(nats_client)
+            and await start_up_ticks_handled(nats_client.jetstream(), "connectors", START_UP_JOBS)
         )
 
-    await wait_for(idle)
+    await eventually(idle)
     before = await app.scalar("SELECT count(*) FROM sync_runs WHERE account_id = :a", a=linked.account_id)
     campaigns = await linked.sandbox.list_campaigns(linked.external_id)
     live = next(c for c in campaigns if c.status == Status.ENABLED)
@@ -590,7 +585,7 @@ async def test_a_job_mirrors_its_change_at_once_and_the_following_sync_repeats_n
         "ENABLED",
         "PAUSED",
     )
-    await wait_for(idle)  # the sync the job queued has run: it found the change already mirrored
+    await eventually(idle)  # the sync the job queued has run: it found the change already mirrored
     announced = [
         e
         for e in await stream_events(nats_client, "campaign.v1.status_changed")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
 from nats.aio.client import Client as NatsClient
 
+from adpilot_common.testing.waiting import eventually
 from adpilot_connectors.platforms.sandbox import SandboxPlatform
 
 from .conftest import ConnectorsApp, Tenant
@@ -28,17 +27,6 @@ class Linked:
     account_id: uuid.UUID
     external_id: str
     sandbox: SandboxPlatform
-
-
-async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float = 60.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def link_sandbox(app: ConnectorsApp, tenant: Tenant) -> Linked:
@@ -85,7 +73,7 @@ async def finished(
         return job if job["status"] in FINISHED else None
 
     try:
-        result: dict[str, Any] = await wait_for(done, timeout=120)
+        result: dict[str, Any] = await eventually(done, timeout=120)
     except AssertionError:
         last = {k: v for k, v in seen[-1].items() if k != "items"} if seen else None
         raise AssertionError(f"write job {job_id} did not finish; last seen: {last}") from None
@@ -168,7 +156,7 @@ async def audit_count(nats_client: NatsClient, org_id: uuid.UUID, expected: int)
         events = await audit_events(nats_client, org_id)
         return events if len(events) >= expected else None
 
-    events: list[dict[str, Any]] = await wait_for(enough)
+    events: list[dict[str, Any]] = await eventually(enough)
     return events
 
 

@@ -3,11 +3,10 @@ JetStream exactly as connectors would publish them."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,24 +24,17 @@ from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.consumer import durable_name
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.scheduling import TICK_SUBJECT, tick_id
-from adpilot_common.testing.jetstream import consumer_caught_up
+from adpilot_common.testing.jetstream import consumer_caught_up, start_up_ticks_handled
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
+from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.config import Settings
 from adpilot_metrics.main import create_app
+from adpilot_metrics.schedule import SCHEDULED_JOBS
 
 FETCHED = "metrics.v1.fetched"
 CONSUMER = "metrics--metrics-v1-fetched"
 SUMS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
-
-
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def row(campaign: str, day: date, n: int, *, ad_group: str | None = None, ad: str | None = None) -> MetricRow:
@@ -126,7 +118,7 @@ async def publish_campaign_events(svc: MetricsService, *envelopes: EventEnvelope
 
 
 async def settled_subject(svc: MetricsService, subject: str, seq: int) -> None:
-    await wait_for(lambda: consumer_caught_up(svc.js, "CONNECTORS", durable_name("metrics", subject), seq))
+    await eventually(lambda: consumer_caught_up(svc.js, "CONNECTORS", durable_name("metrics", subject), seq))
 
 
 @dataclass
@@ -165,7 +157,7 @@ class MetricsService:
                 and info.ack_floor.stream_seq >= self.last_seq
             )
 
-        await wait_for(caught_up)
+        await eventually(caught_up)
 
     async def relayed(self) -> None:
         """Everything staged in the outbox so far is on JetStream."""
@@ -173,7 +165,7 @@ class MetricsService:
         async def empty() -> bool:
             return await self.scalar("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL") == 0
 
-        await wait_for(empty)
+        await eventually(empty)
 
     async def published(self, subject: str) -> list[EventEnvelope]:
         """Every event of ``subject`` on the METRICS stream, oldest first (after the outbox has drained)."""
@@ -204,12 +196,14 @@ class MetricsService:
         )
 
         consumer = durable_name("metrics", TICK_SUBJECT)
-        await wait_for(lambda: consumer_caught_up(self.js, "SCHEDULE", consumer, ack.seq))
+        await eventually(lambda: consumer_caught_up(self.js, "SCHEDULE", consumer, ack.seq))
 
     async def start_ticks_handled(self) -> None:
-        """Wait until the service's own start-up ticks (published by its ticker for the current slots) were
-        handled: ticks are consumed in stream order, so a no-op tick published now is handled after them."""
-        await self.tick("test.no-op", datetime.now(UTC))
+        """Wait until the service's own start-up ticks (its ticker's, for the current slots) were handled."""
+        jobs = [job.name for job in SCHEDULED_JOBS]
+        await eventually(
+            lambda: start_up_ticks_handled(self.js, "metrics", jobs), what="the start-up ticks to be handled"
+        )
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

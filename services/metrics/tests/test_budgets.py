@@ -13,10 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.metrics import MetricRow
+from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.budgets.evaluation import evaluate_all, evaluate_for_accounts
 from adpilot_metrics.schedule import ALERTS_JOB
 
-from .conftest import MetricsService, fetched, row, wait_for
+from .conftest import MetricsService, fetched, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a2")
@@ -397,7 +398,7 @@ async def test_concurrent_evaluations_fire_once(metrics_service: MetricsService)
         second_pid = (await second.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         assert await evaluate_all(first, when) == 1  # inserted, not committed: invisible to ``second``
         racing = asyncio.create_task(evaluate_all(second, when))
-        await wait_for(lambda: blocked_on_lock(metrics_service, second_pid))
+        await eventually(lambda: blocked_on_lock(metrics_service, second_pid))
         await first.commit()
         assert await racing == 0
         await second.commit()

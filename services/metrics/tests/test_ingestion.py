@@ -17,11 +17,12 @@ from adpilot_common.events.contracts.metrics import MetricRow, MetricsUpdated
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
+from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.config import Settings
 from adpilot_metrics.ingestion.partitions import MONTHS_AHEAD, month_start
 from adpilot_metrics.main import create_app
 
-from .conftest import CONSUMER, MetricsService, fetched, row, wait_for
+from .conftest import CONSUMER, MetricsService, fetched, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 ACCOUNT = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
@@ -39,7 +40,7 @@ async def last_updated(js: JetStreamContext) -> EventEnvelope:
         found.append(EventEnvelope.from_bytes(msg.data))
         return True
 
-    await wait_for(published)
+    await eventually(published)
     return found[-1]
 
 

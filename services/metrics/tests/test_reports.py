@@ -16,12 +16,13 @@ import openpyxl
 import pypdf
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.models import Report, ReportSchedule
 from adpilot_metrics.reports.runner import report_gave_up
 from adpilot_metrics.reports.schedules import delete_expired_reports, latest_occurrence, period_of
 from adpilot_metrics.schedule import REPORTS_JOB
 
-from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row, wait_for
+from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000c001")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000c002")
@@ -72,7 +73,7 @@ async def finished(svc: MetricsService, report_id: str) -> dict[str, Any]:
         found.update(response.json())
         return found["status"] in ("succeeded", "failed")
 
-    await wait_for(done)
+    await eventually(done)
     return found
 
 

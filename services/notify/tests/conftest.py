@@ -32,19 +32,11 @@ from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.tokens import TestTokenIssuer
+from adpilot_common.testing.waiting import eventually
 from adpilot_notify.config import Settings
 from adpilot_notify.main import create_app
 
 BASE_URL = "https://app.adpilot.test"
-
-
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 # --- a real SMTP server -------------------------------------------------------------------------------------
@@ -139,7 +131,7 @@ async def fake_http() -> AsyncIterator[Callable[[], Awaitable[FakeHttp]]]:
         async def started() -> bool:
             return bool(server.started)
 
-        await wait_for(started, timeout=10)
+        await eventually(started, timeout=10)
         fake.url = f"http://127.0.0.1:{port}"
         return fake
 
@@ -174,7 +166,7 @@ class Notify:
         stream = stream_for_subject(envelope.type).name
         consumer = durable_name("notify", envelope.type)
 
-        await wait_for(lambda: consumer_caught_up(self.js, stream, consumer, ack.seq))
+        await eventually(lambda: consumer_caught_up(self.js, stream, consumer, ack.seq))
 
     async def rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -197,7 +189,7 @@ class Notify:
             found = await self.deliveries(**where)
             return bool(found) and all(d["status"] in ("succeeded", "failed") for d in found)
 
-        await wait_for(done)
+        await eventually(done)
         return found
 
     async def subscribe(

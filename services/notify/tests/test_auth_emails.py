@@ -14,8 +14,9 @@ from adpilot_auth.main import create_app as create_auth
 from adpilot_common.events.contracts.user import PasswordChanged, PasswordResetRequested, UserInvited
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.testing.plugin import running
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import BASE_URL, Notify, event, parts, wait_for
+from .conftest import BASE_URL, Notify, event, parts
 
 
 async def test_registration_sends_one_verification_email(
@@ -35,7 +36,7 @@ async def test_registration_sends_one_verification_email(
         async def one_email() -> bool:
             return len(handler.to("ada@example.com")) == 1
 
-        await wait_for(one_email)
+        await eventually(one_email)
         [message] = handler.to("ada@example.com")
         assert message["Subject"] == "Confirm your email address"
         body_text, body_html = parts(message)

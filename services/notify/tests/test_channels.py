@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresholdCrossed
 from adpilot_common.events.contracts.connector import SyncFailed
+from adpilot_common.testing.waiting import eventually
 
-from .conftest import Notify, event, wait_for
+from .conftest import Notify, event
 
 
 def budget_event(org: uuid.UUID, pct: int = 100):
@@ -52,7 +53,7 @@ async def test_whatsapp_verification_then_retry_after_429(start_notify, fake_htt
         async def code_sent() -> bool:
             return len(wa.requests) == 1
 
-        await wait_for(code_sent)
+        await eventually(code_sent)
         path, sent_headers, body = wa.requests[0]
         assert path == "/v21.0/10555/messages"
         assert sent_headers["authorization"] == "Bearer wa-token"

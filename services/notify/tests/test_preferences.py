@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresholdCrossed
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged
 from adpilot_common.events.contracts.report import ReportReady
+from adpilot_common.testing.waiting import eventually
 from adpilot_notify.preferences.timing import digest_window, quiet_until
 
-from .conftest import BASE_URL, Notify, event, parts, wait_for
+from .conftest import BASE_URL, Notify, event, parts
 
 
 def alert(org: uuid.UUID, message: str):
@@ -68,7 +69,7 @@ async def test_email_destination_verification(start_notify, smtp, capfd) -> None
         async def code_mail() -> bool:
             return len(handler.messages) == 1
 
-        await wait_for(code_mail)
+        await eventually(code_mail)
         [mail] = handler.messages
         assert mail["Subject"] == "Your AdPilot confirmation code"
         code = re.search(r"\b(\d{6})\b", parts(mail)[0]).group(1)  # type: ignore[union-attr]

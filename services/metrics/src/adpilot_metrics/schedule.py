@@ -24,6 +24,11 @@ REPORTS_JOB = "metrics.reports"
 PARTITIONS_JOB = "metrics.partitions"
 HOURLY_S = 3600
 DAILY_S = 86400
+SCHEDULED_JOBS = (
+    ScheduledJob(ALERTS_JOB, HOURLY_S),
+    ScheduledJob(REPORTS_JOB, HOURLY_S),
+    ScheduledJob(PARTITIONS_JOB, DAILY_S),  # next months' fact partitions, made ahead
+)
 
 TickWork = Callable[[AsyncSession, ScheduleTick], Awaitable[None]]
 
@@ -62,11 +67,7 @@ def install_schedule(runtime: ServiceRuntime, settings: Settings) -> None:
         nonlocal ticker
         ticker = Ticker(
             runtime.broker.connection.jetstream(),
-            [
-                ScheduledJob(ALERTS_JOB, HOURLY_S),
-                ScheduledJob(REPORTS_JOB, HOURLY_S),
-                ScheduledJob(PARTITIONS_JOB, DAILY_S),  # next months' fact partitions, made ahead
-            ],
+            list(SCHEDULED_JOBS),
             source="metrics",
         )
         await ticker.start()
