@@ -1,41 +1,39 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { lazy, useState, type ComponentType } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import { AuthProvider } from './auth/AuthProvider';
 import { GuestOnly, RequireAuth } from './auth/guards';
 import { Layout } from './components/Layout';
-import { LoadingState } from './components/States';
-import { AcceptInvitationPage } from './pages/auth/AcceptInvitationPage';
-import { ForgotPasswordPage } from './pages/auth/ForgotPasswordPage';
-import { ResetPasswordPage } from './pages/auth/ResetPasswordPage';
-import { SignInPage } from './pages/auth/SignInPage';
-import { SignUpPage } from './pages/auth/SignUpPage';
-import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
-import { AccountsPage } from './pages/AccountsPage';
-import { AuditPage } from './pages/AuditPage';
-import { BrandVoicePage } from './pages/BrandVoicePage';
-import { CampaignsPage } from './pages/CampaignsPage';
-import { CopyStudioPage } from './pages/CopyStudioPage';
-import { MembersPage } from './pages/MembersPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { NotificationsPage } from './pages/NotificationsPage';
-import { OrgsPage } from './pages/OrgsPage';
-import { ReportsPage } from './pages/ReportsPage';
-import { SecurityPage } from './pages/SecurityPage';
-import { SessionsPage } from './pages/SessionsPage';
-import { StatusPage } from './pages/StatusPage';
 import { createQueryClient } from './queryClient';
 
-// The chart screens load on first visit: Recharts and the Radix primitives stay out of the main bundle.
-const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
-const CampaignDetailPage = lazy(() =>
-  import('./pages/CampaignDetailPage').then((m) => ({ default: m.CampaignDetailPage })),
-);
-const BudgetsPage = lazy(() => import('./pages/BudgetsPage').then((m) => ({ default: m.BudgetsPage })));
-
-function Lazy({ children }: { children: ReactNode }) {
-  return <Suspense fallback={<LoadingState />}>{children}</Suspense>;
+/** A page as its own chunk, fetched on first visit: the main bundle holds only the shell (providers, router,
+ * layout). The Layout's Suspense shows a spinner under the navigation meanwhile. */
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
 }
+
+const AcceptInvitationPage = lazyPage(() => import('./pages/auth/AcceptInvitationPage'), 'AcceptInvitationPage');
+const ForgotPasswordPage = lazyPage(() => import('./pages/auth/ForgotPasswordPage'), 'ForgotPasswordPage');
+const ResetPasswordPage = lazyPage(() => import('./pages/auth/ResetPasswordPage'), 'ResetPasswordPage');
+const SignInPage = lazyPage(() => import('./pages/auth/SignInPage'), 'SignInPage');
+const SignUpPage = lazyPage(() => import('./pages/auth/SignUpPage'), 'SignUpPage');
+const VerifyEmailPage = lazyPage(() => import('./pages/auth/VerifyEmailPage'), 'VerifyEmailPage');
+const AccountsPage = lazyPage(() => import('./pages/AccountsPage'), 'AccountsPage');
+const AuditPage = lazyPage(() => import('./pages/AuditPage'), 'AuditPage');
+const BrandVoicePage = lazyPage(() => import('./pages/BrandVoicePage'), 'BrandVoicePage');
+const BudgetsPage = lazyPage(() => import('./pages/BudgetsPage'), 'BudgetsPage');
+const CampaignDetailPage = lazyPage(() => import('./pages/CampaignDetailPage'), 'CampaignDetailPage');
+const CampaignsPage = lazyPage(() => import('./pages/CampaignsPage'), 'CampaignsPage');
+const CopyStudioPage = lazyPage(() => import('./pages/CopyStudioPage'), 'CopyStudioPage');
+const DashboardPage = lazyPage(() => import('./pages/DashboardPage'), 'DashboardPage');
+const MembersPage = lazyPage(() => import('./pages/MembersPage'), 'MembersPage');
+const NotificationsPage = lazyPage(() => import('./pages/NotificationsPage'), 'NotificationsPage');
+const OrgsPage = lazyPage(() => import('./pages/OrgsPage'), 'OrgsPage');
+const ReportsPage = lazyPage(() => import('./pages/ReportsPage'), 'ReportsPage');
+const SecurityPage = lazyPage(() => import('./pages/SecurityPage'), 'SecurityPage');
+const SessionsPage = lazyPage(() => import('./pages/SessionsPage'), 'SessionsPage');
+const StatusPage = lazyPage(() => import('./pages/StatusPage'), 'StatusPage');
 
 export function AppRoutes() {
   return (
@@ -59,10 +57,10 @@ export function AppRoutes() {
           <Route path="members" element={<MembersPage />} />
           <Route path="audit" element={<AuditPage />} />
           <Route path="accounts" element={<AccountsPage />} />
-          <Route path="dashboard" element={<Lazy><DashboardPage /></Lazy>} />
+          <Route path="dashboard" element={<DashboardPage />} />
           <Route path="campaigns" element={<CampaignsPage />} />
-          <Route path="campaigns/:campaignId" element={<Lazy><CampaignDetailPage /></Lazy>} />
-          <Route path="budgets" element={<Lazy><BudgetsPage /></Lazy>} />
+          <Route path="campaigns/:campaignId" element={<CampaignDetailPage />} />
+          <Route path="budgets" element={<BudgetsPage />} />
           <Route path="reports" element={<ReportsPage />} />
           <Route path="copy" element={<CopyStudioPage />} />
           <Route path="brand-voice" element={<BrandVoicePage />} />

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { isAdmin } from '../api/auth';
 import { useActiveOrg, useMe } from '../api/queries';
@@ -6,6 +6,8 @@ import { authSession } from '../auth/session';
 import { useAuth } from '../auth/useAuth';
 import { LiveIndicator } from '../live/LiveIndicator';
 import { OrgSwitcher } from './OrgSwitcher';
+import { PageErrorBoundary } from './PageErrorBoundary';
+import { LoadingState } from './States';
 
 interface NavItem {
   to: string;
@@ -137,7 +139,11 @@ export function Layout() {
         </ul>
       </nav>
       <main className="app-main" id="main" ref={mainRef} tabIndex={-1}>
-        <Outlet />
+        <PageErrorBoundary key={pathname}>
+          <Suspense fallback={<LoadingState />}>
+            <Outlet />
+          </Suspense>
+        </PageErrorBoundary>
       </main>
     </div>
   );
