@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import {
   aiCopyKeys,
@@ -77,7 +77,6 @@ export function CopyStudioPage() {
   const currentId = params.get('generation');
   const accounts = useAccounts();
   const resultsRef = useRef<HTMLHeadingElement>(null);
-  const [message, setMessage] = useState('');
 
   const recent = useQuery({
     queryKey: keys.generations,
@@ -92,10 +91,11 @@ export function CopyStudioPage() {
       query.state.data && !isGenerationActive(query.state.data.status) ? false : GENERATION_POLL_MS,
   });
 
-  // Announce the result once it is known (and again when a background generation finishes).
+  // The live region announces the result once it is known, and again when a background generation finishes
+  // (derived while rendering, so it is there in the same paint as the variants).
+  const message = generation.data ? announce(generation.data) : '';
   const status = generation.data ? `${generation.data.id}:${generation.data.status}` : '';
   useEffect(() => {
-    if (generation.data) setMessage(announce(generation.data));
     if (generation.data && !isGenerationActive(generation.data.status)) {
       void queryClient.invalidateQueries({ queryKey: keys.budget });
     }
