@@ -117,3 +117,8 @@ async def test_the_token_cache_is_bounded(service_env: Callable[..., dict[str, A
     for _ in range(5):
         await tokens.authenticate(ISSUER.token(org_id=uuid.uuid4(), role="viewer"))
     assert len(tokens) == 3
+
+
+def test_the_gateway_is_not_split_into_roles() -> None:
+    with pytest.raises(ValueError, match="the gateway runs as role 'all' only"):
+        Settings(role="worker")

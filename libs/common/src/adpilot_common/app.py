@@ -85,6 +85,7 @@ def create_service_app(
             {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
         )
 
-    for router in routers:
-        app.include_router(router)
+    if runtime.serves_api:  # a worker process answers only the ops endpoints above
+        for router in routers:
+            app.include_router(router)
     return app

@@ -10,7 +10,7 @@ A job table mixes in :class:`JobColumns`; :class:`JobRunner` claims and runs its
 
     class SyncRun(Base, JobColumns): __tablename__ = "sync_runs"; ...
     runner = JobRunner(SyncRun, sessions, handle_sync, listen_dsn=..., concurrency=4)
-    runtime.on_start(runner.start); runtime.on_stop(runner.stop)
+    runtime.in_background(runner.start, runner.stop)  # runs where the service's role does work
 
 The handler receives the job id and a :class:`JobLease`; it finishes the job with :func:`finish_job` in its
 last transaction (so the outcome commits with the work). Raising :class:`RetryLater` puts the job back in the

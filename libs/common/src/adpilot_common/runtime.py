@@ -21,7 +21,7 @@ from adpilot_common.messaging.consumer import (
     event_consumer,
 )
 from adpilot_common.messaging.relay import OutboxRelay
-from adpilot_common.settings import BaseServiceSettings
+from adpilot_common.settings import BaseServiceSettings, ServiceRole
 
 P = TypeVar("P", bound=BaseModel)
 log = get_logger(__name__)
@@ -43,6 +43,16 @@ class ServiceRuntime:
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._readiness_checks: dict[str, Callable[[], str]] = {}
+
+    @property
+    def serves_api(self) -> bool:
+        """Whether this process answers the service's HTTP API (the ops endpoints answer in every role)."""
+        return self.settings.role is not ServiceRole.WORKER
+
+    @property
+    def does_work(self) -> bool:
+        """Whether this process consumes events and runs the service's background work."""
+        return self.settings.role is not ServiceRole.API
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -69,15 +79,27 @@ class ServiceRuntime:
             partition_key=partition_key,
             parallelism=self.settings.consumer_parallelism,
         )
-        consumer.register(self.broker, batch_size=self.settings.consumer_batch_size)
-        self.consumers.append(consumer)  # type: ignore[arg-type]
+        if self.does_work:  # an api process never subscribes: its durable consumer is the workers'
+            consumer.register(self.broker, batch_size=self.settings.consumer_batch_size)
+            self.consumers.append(consumer)  # type: ignore[arg-type]
         return consumer
 
     def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run at start in every role (what the API needs too: signing keys, the token guard's listeners)."""
         self._on_start.append(hook)
 
     def on_stop(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._on_stop.append(hook)
+
+    def in_background(
+        self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Background work (job runners, the schedule ticker, housekeeping): started and stopped only in a
+        process that does work (role ``all`` or ``worker``)."""
+        if self.does_work:
+            self.on_start(start)
+            if stop is not None:
+                self.on_stop(stop)
 
     def add_readiness_check(self, name: str, check: Callable[[], str]) -> None:
         """An extra ``/readyz`` check: ``check()`` returns ``"ok"`` or a short reason (never raises, no I/O)."""
@@ -99,7 +121,7 @@ class ServiceRuntime:
             self.relay.start()
         for hook in self._on_start:
             await hook()
-        log.info("service started", consumers=[c.name for c in self.consumers])
+        log.info("service started", role=self.settings.role.value, consumers=[c.name for c in self.consumers])
 
     async def stop(self) -> None:
         """SIGTERM path: stop relaying and the service's own background work, let in-flight handlers finish and

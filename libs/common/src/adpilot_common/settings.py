@@ -22,6 +22,17 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class ServiceRole(StrEnum):
+    """What one process of a service runs, so the HTTP API and the event/background work can be scaled (and
+    isolated) separately: ``api`` replicas answer HTTP, ``worker`` replicas consume events and run the
+    background work (job runners, schedule ticker, housekeeping). A service deployed as ``api`` needs ``worker``
+    replicas of the same service beside it. Both relay their own outbox."""
+
+    ALL = "all"  # one process does everything (make run, small deployments)
+    API = "api"
+    WORKER = "worker"
+
+
 class InsecureDefaultSecretError(ValueError):
     """A secret still holds its development default in a non-development environment."""
 
@@ -55,6 +66,7 @@ class BaseServiceSettings(BaseSettings):
     # Transactions applied at once per pulled batch, for consumers whose events are ordered by a key (see
     # messaging/consumer.py); 1 applies every batch in one transaction.
     consumer_parallelism: int = Field(default=8, ge=1, le=32)
+    role: ServiceRole = ServiceRole.ALL
 
     @property
     def is_development(self) -> bool:

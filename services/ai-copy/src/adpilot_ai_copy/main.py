@@ -55,8 +55,7 @@ def create_app(
                  fallbacks=[p.model for p in settings.providers])  # fmt: skip
 
     runtime.on_start(announce)
-    runtime.on_start(runner.start)
-    runtime.on_stop(runner.stop)
+    runtime.in_background(runner.start, runner.stop)
     app = create_service_app(
         runtime,
         title="AdPilot ai-copy",

@@ -41,8 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interval_s=settings.housekeeping_interval_s,
     )
     runtime.on_start(ensure_signing_key)  # before install_auth's hook loads the keys
-    runtime.on_start(housekeeper.start)
-    runtime.on_stop(housekeeper.stop)
+    runtime.in_background(housekeeper.start, housekeeper.stop)
     app = create_service_app(
         runtime,
         title="AdPilot auth",

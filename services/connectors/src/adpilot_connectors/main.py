@@ -81,8 +81,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         if ticker is not None:
             await ticker.stop()
 
-    runtime.on_start(start_background)
-    runtime.on_stop(stop_background)
+    runtime.in_background(start_background, stop_background)
     app = create_service_app(
         runtime,
         title="AdPilot connectors",

@@ -1,10 +1,10 @@
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from adpilot_common.security.settings import TokenVerificationSettings
-from adpilot_common.settings import DEV_SECRET_MARKER, BaseServiceSettings, service_config
+from adpilot_common.settings import DEV_SECRET_MARKER, BaseServiceSettings, ServiceRole, service_config
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
@@ -14,6 +14,14 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
 
     model_config = service_config("GATEWAY_")
     service_name: ClassVar[str] = "gateway"
+
+    @field_validator("role")
+    @classmethod
+    def _one_role(cls, role: ServiceRole) -> ServiceRole:
+        # The gateway has no background work to split off: every replica is the same.
+        if role is not ServiceRole.ALL:
+            raise ValueError("the gateway runs as role 'all' only (GATEWAY_ROLE)")
+        return role
 
     http_port: int = 8000
     auth_url: str = "http://127.0.0.1:8001"

@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
     runtime.consume("metrics.v1.fetched", on_metrics_fetched, partition_key=by_account)
     for subject in CAMPAIGN_SUBJECTS:  # one durable consumer per subject
         runtime.consume(subject, on_campaign_event)
-    runtime.on_start(partitions_ahead_hook(runtime.sessions))
+    runtime.in_background(partitions_ahead_hook(runtime.sessions))
     install_schedule(runtime, settings)  # hourly alert check and scheduled reports (schedule.v1.tick)
     assert runtime.sessions is not None
     report_runner = JobRunner(
@@ -42,8 +42,7 @@ def create_app(settings: Settings | None = None, *, jwks: JwksCache | None = Non
         concurrency=settings.report_concurrency,
         on_give_up=report_gave_up,
     )
-    runtime.on_start(report_runner.start)
-    runtime.on_stop(report_runner.stop)
+    runtime.in_background(report_runner.start, report_runner.stop)
     app = create_service_app(
         runtime, title="AdPilot metrics", routers=[queries_router, budgets_router, reports_router]
     )

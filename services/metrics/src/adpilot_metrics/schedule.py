@@ -76,5 +76,4 @@ def install_schedule(runtime: ServiceRuntime, settings: Settings) -> None:
         if ticker is not None:
             await ticker.stop()
 
-    runtime.on_start(start)
-    runtime.on_stop(stop)
+    runtime.in_background(start, stop)

@@ -38,8 +38,7 @@ def create_app(
     sender = DeliverySender(settings, runtime.sessions, channels or build_channels(settings), box)
     runners = build_runners(settings, runtime.sessions, sender, asyncpg_dsn(settings.database_url))
     for runner in runners:
-        runtime.on_start(runner.start)
-        runtime.on_stop(runner.stop)
+        runtime.in_background(runner.start, runner.stop)
     app = create_service_app(
         runtime,
         title="AdPilot notify",
