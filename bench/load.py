@@ -15,14 +15,19 @@ end of the window and after a drain (the consumer's backlog), rows/s; CPU second
 service and this process; the machine (cores, RAM, OS, Python, load average before and after). A nats-server and
 PostgreSQL (pgserver, fsync=on) run in a temp dir; the services run as their own processes, as in production.
 
+``--split-metrics`` runs metrics as two processes of the same database, as a split deployment would: one with
+``METRICS_ROLE=api`` behind the gateway, one with ``METRICS_ROLE=worker`` that ingests (results to
+``bench/results/load-split.json`` and their own section of the doc).
+
     .venv/bin/python bench/load.py [--seconds 60] [--users 16] [--think-ms 0] [--ingest-rows-per-s 5000]
-                                   [--out bench/results/load.json] [--doc docs/load-test.md]
+                                   [--split-metrics] [--out bench/results/load.json] [--doc docs/load-test.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -175,7 +180,7 @@ async def measure(
     tokens = [
         issuer.token(user_id=uuid.uuid4(), org_id=ORG_ID, role="viewer", ttl_s=900) for _ in range(args.users)
     ]
-    jwks_port, metrics_port, gateway_port = free_port(), free_port(), free_port()
+    jwks_port, metrics_port, gateway_port, worker_port = free_port(), free_port(), free_port(), free_port()
     common = {
         "LOG_LEVEL": "WARNING",
         "NATS_URL": nats_url,
@@ -188,13 +193,24 @@ async def measure(
         # Each virtual user makes hundreds of requests a minute: the limiter counts them but lets them through.
         "GATEWAY_RATE_LIMIT_PER_USER": "10000000/minute",
     }
+    if args.split_metrics:
+        metrics_env["METRICS_ROLE"] = "api"
     static = static_files(jwks_port, workdir)
     base_url = f"http://127.0.0.1:{gateway_port}"
     with (
         process("jwks", static, {}, workdir),
         process("metrics", serve("metrics", metrics_port), metrics_env, workdir) as metrics,
         process("gateway", serve("gateway", gateway_port), gateway_env, workdir) as gateway,
+        contextlib.ExitStack() as optional,
     ):
+        pids = {"gateway": gateway.pid, "metrics": metrics.pid, "load_generator": os.getpid()}
+        if args.split_metrics:
+            worker_env = metrics_env | {"METRICS_ROLE": "worker"}
+            worker = optional.enter_context(
+                process("metrics-worker", serve("metrics", worker_port), worker_env, workdir)
+            )
+            await ready(f"http://127.0.0.1:{worker_port}")
+            pids["metrics_worker"] = worker.pid
         await ready(f"http://127.0.0.1:{metrics_port}")
         await ready(base_url)
         nc = await nats.connect(nats_url)
@@ -209,7 +225,6 @@ async def measure(
         before_window = await merged_rows(dsn)
         queries = dashboard_queries(history_days)
         latencies = Latencies()
-        pids = {"gateway": gateway.pid, "metrics": metrics.pid, "load_generator": os.getpid()}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
         stop_at = started + args.seconds
@@ -248,6 +263,7 @@ async def measure(
             "drain_seconds": round(drain_s, 2),
             "history_rows_before_window": before_window,
         },
+        "metrics_processes": "api + worker" if args.split_metrics else "one (role all)",
         "window_seconds": round(window_s, 2),
         "cpu_seconds": cpu,
     }
@@ -279,7 +295,8 @@ def write_doc(doc: dict[str, Any], path: Path) -> None:
         f"* Machine: {m['cpu_count']} cores ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['os']} "
         f"({m['platform']}), Python {m['python']}; load average {m['loadavg_at_start']} at start, "
         f"{m['loadavg_at_end']} at end{note}.",
-        f"* Window: {doc['results']['window_seconds']} s, {d['users']} virtual users, think time {d['think_ms']} ms.",
+        f"* Window: {doc['results']['window_seconds']} s, {d['users']} virtual users, think time {d['think_ms']} ms; "
+        f"metrics processes: {doc['results']['metrics_processes']}.",
         "",
         "| dashboard query (through the gateway) | requests | req/s | p50 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|",
@@ -299,8 +316,11 @@ def write_doc(doc: dict[str, Any], path: Path) -> None:
         "",
         f"CPU seconds in the window: {doc['results']['cpu_seconds']}.",
     ]
-    start, end = "<!-- load-results:start -->", "<!-- load-results:end -->"
+    section = "load-results-split" if doc["config"]["split_metrics"] else "load-results"
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     text = path.read_text() if path.exists() else f"# Load test\n\n{start}\n{end}\n"
+    if start not in text:
+        text = f"{text.rstrip()}\n\n{start}\n{end}\n"
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)
     path.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}")
@@ -314,11 +334,16 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=16, help="dashboard virtual users")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause between a user's requests")
     parser.add_argument("--ingest-rows-per-s", type=float, default=5000.0, help="offered ingestion rate")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/load.json"))
+    parser.add_argument(
+        "--split-metrics", action="store_true", help="metrics as an api process and a worker process"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="default bench/results/load(-split).json")
     parser.add_argument(
         "--doc", type=Path, default=Path("docs/load-test.md"), help="results section written here"
     )
     args = parser.parse_args()
+    if args.out is None:
+        args.out = Path("bench/results/load-split.json" if args.split_metrics else "bench/results/load.json")
     load_at_start = loadavg()
     started = time.perf_counter()
     with running_stack() as stack:
