@@ -555,3 +555,52 @@ def test_schema_validation_rejects_what_kubernetes_would(base: list[Doc]) -> Non
         _validate(unknown, K8S_VERSIONS[0])
     assert _builtin_api("v1") and _builtin_api("networking.k8s.io/v1") and _builtin_api("apps/v1")
     assert not _builtin_api("monitoring.coreos.com/v1") and not _builtin_api("jetstream.nats.io/v1beta2")
+
+
+def _role(deploy: Doc) -> str | None:
+    (c,) = deploy["spec"]["template"]["spec"]["containers"]
+    return next((e["value"] for e in c.get("env", []) if e["name"] == "METRICS_ROLE"), None)
+
+
+def test_prod_runs_metrics_api_and_workers_apart(base: list[Doc], overlays: dict[str, list[Doc]]) -> None:
+    """prod: the metrics Deployment answers the API (METRICS_ROLE=api) behind the Service; metrics-worker pods
+    of the same image ingest (METRICS_ROLE=worker), reachable by nobody but Prometheus, yet able to reach NATS,
+    PostgreSQL, DNS and the collector. dev keeps one Deployment doing both."""
+    prod = overlays["prod"]
+    api, worker = find(prod, "Deployment", "metrics"), find(prod, "Deployment", "metrics-worker")
+    assert (_role(api), _role(worker)) == ("api", "worker")
+    assert _role(find(overlays["dev"], "Deployment", "metrics")) is None
+    assert not [
+        d for d in by_kind(overlays["dev"], "Deployment") if d["metadata"]["name"] == "metrics-worker"
+    ]
+
+    (api_c,), (worker_c,) = (d["spec"]["template"]["spec"]["containers"] for d in (api, worker))
+    assert worker_c["image"] == api_c["image"] and worker_c["command"] == api_c["command"]
+    assert worker_c["envFrom"] == api_c["envFrom"] and worker_c["resources"] == api_c["resources"]
+    worker_labels = worker["spec"]["template"]["metadata"]["labels"]
+    assert selector_matches(worker["spec"]["selector"], worker_labels)
+    assert not selector_matches(api["spec"]["selector"], worker_labels), "two Deployments own the same pods"
+    service_selector = {"matchLabels": find(prod, "Service", "metrics")["spec"]["selector"]}  # a plain map
+    assert not selector_matches(service_selector, worker_labels), "API requests would reach workers"
+    assert not selector_matches(
+        find(prod, "PodDisruptionBudget", "metrics")["spec"]["selector"], worker_labels
+    )
+    hpa = find(prod, "HorizontalPodAutoscaler", "metrics-worker")["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "metrics-worker" and hpa["minReplicas"] >= 2
+
+    egress_ports = {
+        port
+        for pol in _policies(prod, worker_labels, "Egress")
+        for rule in pol["spec"].get("egress", [])
+        for port in _ports(rule)
+    }
+    assert {53, 4222, 4318, 5432} <= egress_ports
+    ingress_from = [
+        peer
+        for pol in _policies(prod, worker_labels, "Ingress")
+        for rule in pol["spec"].get("ingress", [])
+        for peer in rule.get("from", [])
+    ]
+    assert ingress_from == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
