@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,19 @@ class EncryptingSettings(Protocol):
 
     @property
     def fernet_keys(self) -> SecretStr: ...
+
+
+def rotate_all(box: SecretBox, rows: Iterable[Any], attribute: str) -> int:
+    """Re-encrypt ``attribute`` of each row under the primary key where it is not already (None is skipped), in
+    the column's own type (``str`` or ``bytes``); returns how many values changed."""
+    changed = 0
+    for row in rows:
+        value: bytes | str | None = getattr(row, attribute)
+        if value is not None and box.needs_rotation(value):
+            rotated = box.rotate(value)
+            setattr(row, attribute, rotated.decode() if isinstance(value, str) else rotated)
+            changed += 1
+    return changed
 
 
 async def reencrypt_stored(settings: EncryptingSettings, reencrypt: Reencrypt) -> str:

@@ -21,25 +21,17 @@ from adpilot_auth.models.signing_key import SigningKey
 from adpilot_auth.models.user import User
 from adpilot_common.crypto import SecretBox
 from adpilot_common.db import one_off_session
-from adpilot_common.reencrypt import reencrypt_stored
+from adpilot_common.reencrypt import reencrypt_stored, rotate_all
 
 
 async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
     """Rotate every encrypted column to the primary key; returns how many values changed."""
-    changed = 0
-    for key in (await session.execute(select(SigningKey).with_for_update())).scalars():
-        if box.needs_rotation(key.private_key_encrypted):
-            key.private_key_encrypted = box.rotate(key.private_key_encrypted)
-            changed += 1
+    keys = (await session.execute(select(SigningKey).with_for_update())).scalars()
+    changed = rotate_all(box, keys, "private_key_encrypted")
     users = await session.execute(
         select(User).where(User.totp_secret_encrypted.is_not(None)).with_for_update()
     )
-    for user in users.scalars():
-        assert user.totp_secret_encrypted is not None
-        if box.needs_rotation(user.totp_secret_encrypted):
-            user.totp_secret_encrypted = box.rotate(user.totp_secret_encrypted)
-            changed += 1
-    return changed
+    return changed + rotate_all(box, users.scalars(), "totp_secret_encrypted")
 
 
 async def _run(command: str, retire_minutes: int | None, settings: Settings) -> str:

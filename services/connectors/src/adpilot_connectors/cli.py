@@ -11,39 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.crypto import SecretBox
-from adpilot_common.reencrypt import reencrypt_command
+from adpilot_common.reencrypt import reencrypt_command, rotate_all
 from adpilot_connectors.config import Settings
 from adpilot_connectors.models import OAuthState, PlatformConnection
 
 
-def _rotated(box: SecretBox, value: str | None) -> str | None:
-    """The value under the primary key, or None when it already is (or there is none)."""
-    if value is None or not box.needs_rotation(value):
-        return None
-    return box.rotate(value).decode()
-
-
 async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
     """Rotate every encrypted column to the primary key; returns how many values changed."""
-    changed = 0
-    for connection in (await session.execute(select(PlatformConnection).with_for_update())).scalars():
-        access = _rotated(box, connection.access_token_encrypted)
-        if access is not None:
-            connection.access_token_encrypted = access
-            changed += 1
-        refresh = _rotated(box, connection.refresh_token_encrypted)
-        if refresh is not None:
-            connection.refresh_token_encrypted = refresh
-            changed += 1
+    connections = (await session.execute(select(PlatformConnection).with_for_update())).scalars().all()
+    changed = rotate_all(box, connections, "access_token_encrypted")
+    changed += rotate_all(box, connections, "refresh_token_encrypted")
     states = await session.execute(
         select(OAuthState).where(OAuthState.code_verifier_encrypted.is_not(None)).with_for_update()
     )
-    for pending in states.scalars():
-        verifier = _rotated(box, pending.code_verifier_encrypted)
-        if verifier is not None:
-            pending.code_verifier_encrypted = verifier
-            changed += 1
-    return changed
+    return changed + rotate_all(box, states.scalars(), "code_verifier_encrypted")
 
 
 def main(argv: list[str] | None = None) -> None:

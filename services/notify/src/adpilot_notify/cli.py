@@ -11,19 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.crypto import SecretBox
-from adpilot_common.reencrypt import reencrypt_command
+from adpilot_common.reencrypt import reencrypt_command, rotate_all
 from adpilot_notify.config import Settings
 from adpilot_notify.models.webhook import WebhookEndpoint
 
 
 async def reencrypt(session: AsyncSession, box: SecretBox) -> int:
     """Rotate every webhook secret to the primary key; returns how many values changed."""
-    changed = 0
-    for endpoint in (await session.execute(select(WebhookEndpoint).with_for_update())).scalars():
-        if box.needs_rotation(endpoint.secret_encrypted):
-            endpoint.secret_encrypted = box.rotate(endpoint.secret_encrypted)
-            changed += 1
-    return changed
+    endpoints = (await session.execute(select(WebhookEndpoint).with_for_update())).scalars()
+    return rotate_all(box, endpoints, "secret_encrypted")
 
 
 def main(argv: list[str] | None = None) -> None:
