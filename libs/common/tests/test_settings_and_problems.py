@@ -1,14 +1,19 @@
+import asyncio
+
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, SecretStr, ValidationError
+from sqlalchemy.exc import DBAPIError
 
+from adpilot_common.devstack.ports import free_port
 from adpilot_common.problems import Problem, install_problem_handlers
 from adpilot_common.settings import (
     DEV_SECRET_MARKER,
     BaseServiceSettings,
     service_config,
 )
+from adpilot_common.testing.servers import serve_asgi
 
 
 class DemoSettings(BaseServiceSettings):
@@ -86,3 +91,37 @@ async def test_errors_are_rfc9457_problem_json():
         boom = await client.get("/boom")
         assert boom.status_code == 500
         assert "secret internals" not in boom.text and boom.json()["status"] == 500
+
+
+class _Refused(Exception):
+    """What asyncpg raises for a NUL character in text (SQLSTATE 22021)."""
+
+    sqlstate = "22021"
+
+
+async def test_an_unstorable_text_answer_keeps_the_connection_open():
+    """The 422 for unstorable text must not close the keep-alive connection it was sent on: the gateway
+    sends its next request on that pooled connection."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.put("/voice")
+    async def voice() -> dict[str, str]:
+        raise DBAPIError("UPDATE brand_voice SET ...", {}, _Refused("invalid byte sequence: 0x00"))
+
+    request = b"PUT /voice HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+    port = free_port()
+    async with serve_asgi(app, port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for _ in range(2):  # the same connection, twice
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+                assert head.startswith(b"HTTP/1.1 422"), head
+                assert b"connection: close" not in head.lower()
+                length = int(next(line.split(b":")[1] for line in head.lower().split(b"\r\n")
+                                  if line.startswith(b"content-length")))  # fmt: skip
+                body = await reader.readexactly(length)
+                assert b"Unstorable text" in body
+        finally:
+            writer.close()

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adpilot_common.logging import get_logger
@@ -143,4 +143,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    # Database and text-encoding errors (unstorable text: 422, the database away: 503) get the handler by
+    # their own classes too. A handler registered for ``Exception`` runs in Starlette's outermost middleware,
+    # which re-raises after answering, and uvicorn then closes the keep-alive connection: the gateway's next
+    # request on it failed with 502 (seen in CI). Handlers for these classes answer and stop.
+    for expected in (StatementError, UnicodeEncodeError):
+        app.add_exception_handler(expected, on_unhandled)
     app.add_exception_handler(Exception, on_unhandled)
