@@ -41,6 +41,7 @@ from sqlalchemy import ColumnElement, DateTime, Integer, String, Table, Text, fu
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -271,9 +272,7 @@ class JobRunner:
             log.exception("job failed", table=self._table, job_id=str(lease.job_id), attempt=lease.attempt)
             await self._fail_or_retry(lease, exc)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancel_and_wait(heartbeat)
         self.completed += 1
         return True
 
@@ -385,9 +384,7 @@ class JobRunner:
         self._wake.set()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=self._stop_grace_s)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*(cancel_and_wait(task) for task in pending), return_exceptions=True)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 # Bounded: asyncpg waits for the server's goodbye otherwise, and terminates after the timeout.

@@ -6,12 +6,12 @@ Every replica may run it; each statement is idempotent, so overlapping runs are 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adpilot_auth.audit.repository import purge_older_than
+from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -59,7 +59,5 @@ class Housekeeper:
         self._task = asyncio.create_task(self._loop(), name="auth-housekeeping")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        task, self._task = self._task, None
+        await cancel_and_wait(task)

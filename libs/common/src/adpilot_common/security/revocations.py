@@ -29,6 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import FetchTimeoutError
 from pydantic import ValidationError
 
+from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.events.contracts.session import SessionRevoked
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.events.streams import stream_for_subject
@@ -155,10 +156,7 @@ class RevocationListener:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         nc, self._nc = self._nc, None
         if nc is not None and self._consumer is not None and nc.is_connected:
             with contextlib.suppress(Exception):  # best effort: the server drops it when inactive anyway

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import re
 import time
@@ -39,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jwt.types import Options
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.logging import get_logger
 
 if TYPE_CHECKING:
@@ -302,12 +304,11 @@ class JwksCache:
                 await self.refresh()
 
     async def aclose(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
-            self._retry = None
-        if self._fetch is not None:
-            self._fetch.cancel()
-            self._fetch = None
+        retry, self._retry = self._retry, None
+        fetch, self._fetch = self._fetch, None
+        for task in (retry, fetch):
+            with contextlib.suppress(Exception):  # a failed refresh was logged where it failed
+                await cancel_and_wait(task)
         if self._on_close is not None:
             await self._on_close()
 

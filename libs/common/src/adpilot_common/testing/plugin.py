@@ -112,9 +112,10 @@ STOP_TIMEOUT_S = 20.0
 async def running(app: FastAPI, stop_timeout_s: float = STOP_TIMEOUT_S) -> AsyncIterator[FastAPI]:
     """Run an app's lifespan (broker, relay, consumers) around a block.
 
-    The shutdown is bounded: a stop that hangs (seen a few times in hundreds of suite runs, in different
-    services, cause not found yet) is reported as a warning with every task's stack, then cancelled, instead of
-    stalling the suite until pytest-timeout kills the test and leaves the service's tasks running."""
+    The shutdown is bounded: a stop that hangs is reported as a warning with every task's stack, then
+    cancelled, instead of stalling the suite until pytest-timeout kills the test and leaves the service's tasks
+    running. Those stacks found the one hang seen so far (a cancellation swallowed by Python 3.11's wait_for:
+    see adpilot_common.cancellation); the bound stays for the next one."""
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     try:

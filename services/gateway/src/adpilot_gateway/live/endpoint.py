@@ -27,6 +27,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.logging import get_logger
 from adpilot_common.security.dependencies import AuthGuard
 from adpilot_common.security.tokens import AccessClaims, InvalidToken, JwksUnavailable
@@ -194,9 +195,8 @@ async def _serve(guard: AuthGuard, connection: Connection, subscriber: Subscribe
                     connection.last_ping = time.monotonic()
                     await connection.socket.send_json({"type": "ping"})
     finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await reader
+        with contextlib.suppress(Exception):  # the browser's side is over either way
+            await cancel_and_wait(reader)
 
 
 async def _read(guard: AuthGuard, connection: Connection) -> tuple[int, str]:
