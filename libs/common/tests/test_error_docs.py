@@ -76,3 +76,19 @@ def test_unstorable_text_is_recognised_through_wrappers() -> None:
     assert unstorable_text(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"))
     assert not unstorable_text(ValueError("something else"))
     assert not unstorable_text(Wrapped(ValueError("a different database error")))
+
+
+class InvalidText(Exception):
+    sqlstate = "22P02"  # PostgreSQL: invalid text representation
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail  # as asyncpg keeps the server's DETAIL
+
+
+def test_a_surrogate_escape_in_json_is_unstorable_text_but_a_bad_uuid_is_not() -> None:
+    refused = InvalidText(
+        "invalid input syntax for type json", "Unicode low surrogate must follow a high surrogate."
+    )
+    assert unstorable_text(Wrapped(refused))
+    assert not unstorable_text(Wrapped(InvalidText('invalid input syntax for type uuid: "x"')))

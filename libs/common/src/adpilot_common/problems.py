@@ -67,11 +67,22 @@ def is_unavailable(exc: BaseException) -> bool:
 
 # PostgreSQL's "character not in repertoire" (a NUL in text) and "untranslatable character" (a \u0000 in JSONB).
 _UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
+# "invalid text representation": for JSON/JSONB parameters, an unpaired surrogate that the JSON serialiser wrote
+# as an escape (``\udfff``), which PostgreSQL refuses ("Unicode low surrogate must follow a high surrogate").
+# The state alone also covers a malformed uuid or number, which is not the client's text: the message decides.
+_INVALID_TEXT_SQLSTATE = "22P02"
+
+
+def _refused_surrogate(exc: BaseException) -> bool:
+    if getattr(exc, "sqlstate", None) != _INVALID_TEXT_SQLSTATE:
+        return False
+    return "surrogate" in f"{exc} {getattr(exc, 'detail', None) or ''}".lower()
 
 
 def unstorable_text(exc: BaseException) -> bool:
     """Whether ``exc`` is the database (or its driver) refusing text a client sent: a NUL character, which
-    PostgreSQL text and JSONB cannot hold, or an unpaired surrogate, which UTF-8 cannot encode. Any text field
+    PostgreSQL text and JSONB cannot hold, or an unpaired surrogate, which UTF-8 cannot encode (in text) and
+    PostgreSQL's JSON parser refuses (in JSON/JSONB, where it arrives as an escape). Any text field
     can carry them past validation, so they are answered here, once for every service, with a 422, not a 500."""
     seen: BaseException | None = exc
     for _ in range(5):  # SQLAlchemy wraps the driver's error, which wraps asyncpg's: look down the chain
@@ -79,7 +90,7 @@ def unstorable_text(exc: BaseException) -> bool:
             return False
         if isinstance(seen, UnicodeEncodeError) and seen.reason == "surrogates not allowed":
             return True
-        if getattr(seen, "sqlstate", None) in _UNSTORABLE_SQLSTATES:
+        if getattr(seen, "sqlstate", None) in _UNSTORABLE_SQLSTATES or _refused_surrogate(seen):
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__
     return False
