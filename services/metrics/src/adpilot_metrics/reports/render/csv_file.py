@@ -6,6 +6,7 @@ import csv
 import io
 
 from adpilot_metrics.reports.content import ReportContent
+from adpilot_metrics.reports.render.cells import csv_text
 from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, plain
 
 HEADER = (
@@ -30,20 +31,15 @@ def render_csv(content: ReportContent) -> bytes:
             (
                 row.start.isoformat(),
                 row.end.isoformat(),
-                row.currency,
-                row.platform,
+                # Every text cell, even ids: they come from the platforms, not from us.
+                csv_text(row.currency),
+                csv_text(row.platform),
                 str(row.account_id),
-                row.campaign_id,
-                _no_formula(row.campaign_name or ""),
+                csv_text(row.campaign_id),
+                csv_text(row.campaign_name),
                 *(plain(c.read(row.measures), c.kind) for c in MEASURE_COLUMNS),
                 "true" if row.provisional else "false",
             )
         )
     # A BOM so Excel opens UTF-8 (campaign names in any script) correctly.
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
-def _no_formula(text: str) -> str:
-    """Campaign names come from the ad platforms: one starting with = + - @ would run as a formula in a
-    spreadsheet (CSV injection, OWASP), so it is prefixed with a quote."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,6 +1,10 @@
 """Excel: a Summary sheet (totals against the previous period), Trend (per bucket, with a line chart),
 Campaigns (ranked by spend) and Breakdown (the CSV's flat table). Written in openpyxl's streaming mode, so
-memory stays flat however many breakdown rows there are."""
+memory stays flat however many breakdown rows there are.
+
+Every row goes through :func:`_row`, which types every string as a string (``reports.render.cells``): the
+title, campaign names, statuses and filters are not ours, and openpyxl stores a string starting with "=" as a
+formula."""
 
 from __future__ import annotations
 
@@ -38,54 +42,52 @@ def render_xlsx(content: ReportContent) -> bytes:
 
 
 def _summary(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
-    sheet.append([_bold(sheet, content.title)])
-    sheet.append(["Period", f"{content.date_from.isoformat()} to {content.date_to.isoformat()}"])
+    sheet.append([_text(sheet, content.title, Font(bold=True, size=14))])
+    _row(sheet, ["Period", f"{content.date_from.isoformat()} to {content.date_to.isoformat()}"])
     previous = content.totals.previous_period
     if previous is not None:
-        sheet.append(["Compared with", f"{previous.date_from.isoformat()} to {previous.date_to.isoformat()}"])
+        _row(sheet, ["Compared with", f"{previous.date_from.isoformat()} to {previous.date_to.isoformat()}"])
     for name, value in content.filters.items():
-        sheet.append([name.replace("_", " ").capitalize(), value])
-    sheet.append(["Generated", content.generated_at.strftime("%Y-%m-%d %H:%M UTC")])
+        _row(sheet, [name.replace("_", " ").capitalize(), value])
+    _row(sheet, ["Generated", content.generated_at.strftime("%Y-%m-%d %H:%M UTC")])
     if content.empty:
         sheet.append([])
-        sheet.append(["No metrics in this period."])
+        _row(sheet, ["No metrics in this period."])
     for entry in content.totals.totals:
         sheet.append([])
-        sheet.append(
-            _header(sheet, [f"Totals in {entry.currency}", "This period", "Previous period", "Change"])
-        )
+        _header(sheet, [f"Totals in {entry.currency}", "This period", "Previous period", "Change"])
         for column in MEASURE_COLUMNS:
             change = getattr(entry.change, column.field) if entry.change else None
-            sheet.append(
+            _row(
+                sheet,
                 [
                     column.header,
                     _number(sheet, column.read(entry.current), column.kind),
                     _number(sheet, column.read(entry.previous), column.kind) if entry.previous else None,
                     _number(sheet, change, "percent"),
-                ]
+                ],
             )
         if entry.provisional:
-            sheet.append(["Provisional: the platform may still restate some of these days."])
+            _row(sheet, ["Provisional: the platform may still restate some of these days."])
 
 
 def _trend(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
     """One block per currency; ``row`` tracks the sheet's last row (streaming sheets cannot be asked)."""
     row = 0
     for series in content.timeseries.series:
-        sheet.append(
-            _header(sheet, ["Start", "End", "Currency", *(c.header for c in MEASURE_COLUMNS), "Provisional"])
-        )
+        _header(sheet, ["Start", "End", "Currency", *(c.header for c in MEASURE_COLUMNS), "Provisional"])
         row += 1
         first = row + 1
         for point in series.points:
-            sheet.append(
+            _row(
+                sheet,
                 [
                     point.start,
                     point.end,
                     series.currency,
                     *(_number(sheet, c.read(point), c.kind) for c in MEASURE_COLUMNS),
                     point.provisional,
-                ]
+                ],
             )
         row += len(series.points)
         if series.points:
@@ -108,70 +110,73 @@ def _spend_chart(sheet: WriteOnlyWorksheet, title: str, first: int, last: int) -
 
 
 def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
-    sheet.append(
-        _header(
-            sheet,
-            [
-                "Rank",
-                "Currency",
-                "Platform",
-                "Account",
-                "Campaign id",
-                "Campaign",
-                "Status",
-                *(c.header for c in MEASURE_COLUMNS),
-                "Provisional",
-            ],
-        )
+    _header(
+        sheet,
+        [
+            "Rank",
+            "Currency",
+            "Platform",
+            "Account",
+            "Campaign id",
+            "Campaign",
+            "Status",
+            *(c.header for c in MEASURE_COLUMNS),
+            "Provisional",
+        ],
     )
     for group in content.campaigns.groups:
         for c in group.campaigns:
-            sheet.append(
+            _row(
+                sheet,
                 [
                     c.rank,
                     group.currency,
                     c.platform,
                     str(c.account_id),
-                    _text(sheet, c.campaign_id),
-                    _text(sheet, c.name or ""),
+                    c.campaign_id,
+                    c.name,
                     c.status,
                     *(_number(sheet, col.read(c), col.kind) for col in MEASURE_COLUMNS),
                     c.provisional,
-                ]
+                ],
             )
 
 
 def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
-    sheet.append(
-        _header(
-            sheet,
-            [
-                "Start",
-                "End",
-                "Currency",
-                "Platform",
-                "Account",
-                "Campaign id",
-                "Campaign",
-                *(c.header for c in MEASURE_COLUMNS),
-                "Provisional",
-            ],
-        )
+    _header(
+        sheet,
+        [
+            "Start",
+            "End",
+            "Currency",
+            "Platform",
+            "Account",
+            "Campaign id",
+            "Campaign",
+            *(c.header for c in MEASURE_COLUMNS),
+            "Provisional",
+        ],
     )
     for r in content.breakdown:
-        sheet.append(
+        _row(
+            sheet,
             [
                 r.start,
                 r.end,
                 r.currency,
                 r.platform,
                 str(r.account_id),
-                _text(sheet, r.campaign_id),
-                _text(sheet, r.campaign_name or ""),
+                r.campaign_id,
+                r.campaign_name,
                 *(_number(sheet, c.read(r.measures), c.kind) for c in MEASURE_COLUMNS),
                 r.provisional,
-            ]
+            ],
         )
+
+
+def _row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
+    """Append a row, every string in it as a text cell (never a formula)."""
+    sheet.append([_text(sheet, v) if isinstance(v, str) else v for v in values])
 
 
 def _number(sheet: WriteOnlyWorksheet, value: Any, kind: Kind) -> WriteOnlyCell | None:
@@ -182,23 +187,14 @@ def _number(sheet: WriteOnlyWorksheet, value: Any, kind: Kind) -> WriteOnlyCell 
     return cell
 
 
-def _text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    """Platform-supplied text stays text: a name starting with '=' must not become a formula."""
+def _text(sheet: WriteOnlyWorksheet, value: str, font: Font | None = None) -> WriteOnlyCell:
+    """A string cell: openpyxl would store text starting with "=" as a formula (see ``cells``)."""
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
+    if font is not None:
+        cell.font = font
     return cell
 
 
-def _bold(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True, size=14)
-    return cell
-
-
-def _header(sheet: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
+def _header(sheet: WriteOnlyWorksheet, titles: Iterable[str]) -> None:
+    sheet.append([_text(sheet, title, Font(bold=True)) for title in titles])
