@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
@@ -92,10 +93,21 @@ async def list_destinations(caller: Viewer, session: Session) -> DestinationList
     return DestinationList(items=[_out(d) for d in rows])
 
 
-@router.post("", status_code=201)
+def _already_added(destination_id: uuid.UUID | None, address: str) -> Problem:
+    return Problem(
+        409,
+        "Destination already exists",
+        f"{address} is already one of your destinations: verify it with its code, or ask for a new code.",
+        **({"destination_id": str(destination_id)} if destination_id else {}),
+    )
+
+
+@router.post("", status_code=201, responses={409: {}, 422: {}})
 async def add_destination(
     body: DestinationIn, caller: Viewer, session: Session, request: Request
 ) -> DestinationOut:
+    """Add an address and send it a code. An address the caller already has is a 409 with its
+    ``destination_id`` (a new code comes from ``POST .../resend``), whether added earlier or concurrently."""
     settings = _settings(request)
     configured = {"whatsapp": settings.whatsapp.configured, "signal": settings.signal.configured}
     if not configured.get(body.channel, True):
@@ -104,27 +116,18 @@ async def add_destination(
         address = normalise(body.channel, body.address)
     except InvalidAddress as exc:
         raise Problem(422, "Invalid address", str(exc)) from None
-    existing = await session.scalar(
-        select(Destination).where(
-            Destination.org_id == org_of(caller),
-            Destination.user_id == caller.user_id,
-            Destination.channel == body.channel,
-            Destination.address == address,
-        )
+    key = {"org_id": org_of(caller), "user_id": caller.user_id, "channel": body.channel, "address": address}
+    # ON CONFLICT DO NOTHING: a concurrent add of the same address waits for the other transaction and then
+    # inserts nothing, instead of failing on uq_destinations_address.
+    new_id = await session.scalar(
+        insert(Destination)
+        .values(id=uuid.uuid4(), code_attempts=0, created_at=datetime.now(UTC), **key)
+        .on_conflict_do_nothing(constraint="uq_destinations_address")
+        .returning(Destination.id)
     )
-    if existing is not None and existing.verified_at is not None:
-        return _out(existing)
-    d = existing or Destination(
-        id=uuid.uuid4(),
-        org_id=org_of(caller),
-        user_id=caller.user_id,
-        channel=body.channel,
-        address=address,
-        code_attempts=0,
-        created_at=datetime.now(UTC),
-    )
-    if existing is None:
-        session.add(d)
+    if new_id is None:
+        raise _already_added(await session.scalar(select(Destination.id).filter_by(**key)), address)
+    d = await session.get_one(Destination, new_id)
     await _send_code(session, settings, d)
     return _out(d)
 
