@@ -24,6 +24,7 @@ from adpilot_common.problems import Problem
 from adpilot_connectors.accounts.repository import connection_in_org
 from adpilot_connectors.context import Connectors
 from adpilot_connectors.credentials import store_credentials
+from adpilot_connectors.identity import account_id_for
 from adpilot_connectors.linking import events
 from adpilot_connectors.linking.oauth import TokenGrant
 from adpilot_connectors.models import AdAccountRow, ConnectionStatus, PlatformConnection
@@ -96,7 +97,8 @@ async def upsert_accounts(
         return
     rows = [
         {
-            "id": uuid.uuid4(),
+            # A row that still exists keeps its id (ON CONFLICT below); a new one gets the derived id.
+            "id": account_id_for(connection.org_id, connection.platform, a.external_id),
             "org_id": connection.org_id,
             "connection_id": connection.id,
             "platform": connection.platform,

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
 from adpilot_common.events.envelope import EventEnvelope
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
+from adpilot_connectors.identity import mirror_id_for
 from adpilot_connectors.models import AdAccountRow, AdGroupRow, AdRow, CampaignRow
 from adpilot_connectors.platforms.base import Ad, AdGroup, AdPlatformClient, Campaign, Status
 from adpilot_connectors.sync.target import SOURCE, SyncTarget
@@ -199,6 +200,7 @@ async def mirror(
             .with_for_update()  # a concurrent writer (a write job adding a campaign) waits for this mirror pass
         )
     ).all()
+    table = cast(Table, model.__table__)
     diff = MirrorDiff()
     inserts: list[Values] = []
     updates: list[Values] = []
@@ -218,7 +220,7 @@ async def mirror(
     for external_id, values in listed.items():
         if external_id in seen:
             continue
-        new_id = uuid.uuid4()
+        new_id = mirror_id_for(target.account_id, table.name, external_id)
         inserts.append(
             {
                 "id": new_id,
@@ -230,7 +232,6 @@ async def mirror(
             }
         )
         diff.inserted.append((new_id, external_id, values))
-    table = cast(Table, model.__table__)
     if inserts:  # first_seen_at and updated_at: the server's now()
         await session.execute(insert(table), inserts)
     if updates:
