@@ -155,8 +155,7 @@ def test_base_service_workload(base: list[Doc], svc: Svc) -> None:
 def test_base_service_config(base: list[Doc], svc: Svc) -> None:
     data = find(base, "ConfigMap", f"{svc.name}-config")["data"]
     for key in data:
-        if key != "FORWARDED_ALLOW_IPS":
-            assert key.startswith(svc.prefix), f"{key} lacks the {svc.prefix} prefix"
+        assert key.startswith(svc.prefix), f"{key} lacks the {svc.prefix} prefix"
     assert data[f"{svc.prefix}ENVIRONMENT"] in {"development", "test", "production"}
     assert data[f"{svc.prefix}NATS_URL"].startswith("nats://")
     assert f"{svc.prefix}LOG_LEVEL" in data

@@ -9,6 +9,7 @@ streams); shared facts and helpers in ``deploy_helpers``. Nothing needs Docker, 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -121,7 +122,6 @@ def test_shutdown_budget_matches_code() -> None:
 
 
 NON_SETTINGS_ENV = {
-    "FORWARDED_ALLOW_IPS": "read by uvicorn itself (adpilot_common.serve turns proxy headers on)",
     "GATEWAY_SESSION_COOKIE_NAME": "production overlay: __Host- cookie name for the gateway session",
     "GATEWAY_SESSION_COOKIE_SECURE": "production overlay: Secure cookie flag",
     "AUTH_JWT_PRIVATE_KEY_PEM": "secret (documented service setting)",
@@ -311,6 +311,14 @@ def test_readme_documents_operations() -> None:
 
 def test_auth_sees_the_client_address_behind_the_gateway(base: list[Doc], compose: dict[str, Any]) -> None:
     """Sign-in limits per IP and the audit log's IPs need the client's address, which only the gateway's
-    X-Forwarded-For carries: uvicorn in auth must trust it (only the gateway can reach auth)."""
-    assert find(base, "ConfigMap", "auth-config")["data"]["FORWARDED_ALLOW_IPS"] == "*"
-    assert env_of(compose["services"]["auth"])["FORWARDED_ALLOW_IPS"] == "*"
+    X-Forwarded-For carries: auth believes it from the gateway's network, and the gateway believes only its
+    reverse proxy's. Never "*": uvicorn then takes the left-most address, which the client chooses."""
+    for name, prefix in (("auth", "AUTH_"), ("connectors", "CONNECTORS_"), ("gateway", "GATEWAY_")):
+        for ranges in (
+            find(base, "ConfigMap", f"{name}-config")["data"][f"{prefix}FORWARDED_ALLOW_IPS"],
+            env_of(compose["services"][name])[f"{prefix}FORWARDED_ALLOW_IPS"],
+        ):
+            trusted = json.loads(ranges)
+            assert trusted and "*" not in trusted, f"{name}: {ranges}"
+    for service in compose["services"].values():
+        assert "FORWARDED_ALLOW_IPS" not in env_of(service), "uvicorn's own variable is no longer read"

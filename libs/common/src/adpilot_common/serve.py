@@ -47,6 +47,32 @@ def load_factory(target: str) -> Callable[[], Any]:
     return factory
 
 
+def uvicorn_config(app: Any, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    """How every service is served; host and port default to the app's settings."""
+    settings = app.state.runtime.settings
+    # Forwarding headers only from the peers the settings name (for a service, the gateway; for the gateway, its
+    # reverse proxy). Passed explicitly, so uvicorn neither falls back to FORWARDED_ALLOW_IPS nor to its
+    # loopback default: a devstack browser on 127.0.0.1 would otherwise choose its own X-Forwarded-For.
+    # uvicorn 0.54 takes the right-most address not in this list, or the left-most one (client-chosen) for "*".
+    trusted: list[str] = settings.forwarded_allow_ips
+    return uvicorn.Config(
+        app,
+        host=host or settings.http_host,
+        port=port if port is not None else settings.http_port,
+        log_config=None,  # our structlog configuration stays in charge
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
+        # No permessage-deflate: the gateway's live events are small JSON frames sent to every socket of an
+        # org, and compressing each copy per connection (with a zlib context per socket) cost more than it saved.
+        ws_per_message_deflate=False,
+        # Idle keep-alive connections outlive the gateway's pooled ones (httpx drops them after 5 s, uvicorn's
+        # default is also 5 s): the client side closes first, so a request is never sent down a connection the
+        # service is closing at that instant (a 502 for a POST, which the gateway cannot safely retry).
+        timeout_keep_alive=65,
+        timeout_graceful_shutdown=8,  # open HTTP requests; then the broker gets its 25 s for in-flight messages
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", help=f"one of {', '.join(SERVICES)}, or module:factory")
@@ -58,23 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     if target in SERVICES:
         target = f"adpilot_{target.replace('-', '_')}.main:create_app"
     app = load_factory(target)()
-    settings = app.state.runtime.settings
-    config = uvicorn.Config(
-        app,
-        host=args.host or settings.http_host,
-        port=args.port if args.port is not None else settings.http_port,
-        log_config=None,  # our structlog configuration stays in charge
-        proxy_headers=True,
-        # No permessage-deflate: the gateway's live events are small JSON frames sent to every socket of an
-        # org, and compressing each copy per connection (with a zlib context per socket) cost more than it saved.
-        ws_per_message_deflate=False,
-        # Idle keep-alive connections outlive the gateway's pooled ones (httpx drops them after 5 s, uvicorn's
-        # default is also 5 s): the client side closes first, so a request is never sent down a connection the
-        # service is closing at that instant (a 502 for a POST, which the gateway cannot safely retry).
-        timeout_keep_alive=65,
-        timeout_graceful_shutdown=8,  # open HTTP requests; then the broker gets its 25 s for in-flight messages
-    )
-    server = GracefulServer(config)
+    server = GracefulServer(uvicorn_config(app, host=args.host, port=args.port))
     server.run()
     if not server.started:
         sys.exit(3)

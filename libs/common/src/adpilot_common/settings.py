@@ -48,6 +48,10 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Peers whose X-Forwarded-For/-Proto are believed (addresses or CIDR ranges, JSON list): for a service, the
+    # gateway, which sends one client address it determined itself (loopback in the devstack). The gateway's own
+    # default is none. ``adpilot_common.serve`` applies it; uvicorn's FORWARDED_ALLOW_IPS is not read.
+    forwarded_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:15432/postgres"
     database_pool_size: int = 20
     nats_url: str = "nats://127.0.0.1:14222"

@@ -24,6 +24,10 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
         return role
 
     http_port: int = 8000
+    # Reverse proxies in front of the gateway (Caddy, the ingress controller) whose X-Forwarded-For/-Proto are
+    # believed; none by default, so the address a client connects from is the one rate limits count and the
+    # services are told. Addresses or CIDR ranges, e.g. ["10.0.0.0/8"].
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
     auth_url: str = "http://127.0.0.1:8001"
     connectors_url: str = "http://127.0.0.1:8002"
     ai_copy_url: str = "http://127.0.0.1:8003"

@@ -39,6 +39,8 @@ HOP_BY_HOP = frozenset(
 
 
 _HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
+# Forwarding claims a client may send that no service should read as ours (X-Forwarded-For/-Proto are replaced).
+_CLIENT_FORWARDING_RAW = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"forwarded", b"x-real-ip"})
 # Answers up to this size (declared by Content-Length) are read whole and sent on in one ASGI message.
 BUFFERED_ANSWER_MAX_BYTES = 256 * 1024
 
@@ -124,11 +126,14 @@ def build_proxy_router(
             await limits.check(request.scope["path"], client_host or "?", user_id)
         # ASGI header names are lower-case bytes already: filter them as they are.
         headers = [(k, v) for k, v in request.scope["headers"] if k not in _HOP_BY_HOP_RAW]
-        added: dict[str, str] = {}
+        # The services believe forwarding headers from the gateway alone, so it sends one address and scheme that
+        # it determined itself (its peer, or what a trusted proxy said: adpilot_common.serve), replacing whatever
+        # the client sent; other forwarding claims of the client are dropped.
+        added: dict[str, str] = {"x-forwarded-proto": request.url.scheme}
         if client_host is not None:
             added["x-forwarded-for"] = client_host
         inject_trace_headers(added)  # the service's span continues this request's trace
-        replaced = {name.encode("latin-1") for name in added}
+        replaced = {name.encode("latin-1") for name in added} | _CLIENT_FORWARDING_RAW
         headers = [h for h in headers if h[0] not in replaced]
         headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added.items())
         # The path as sent, still percent-encoded: decoded, a "%0D" in an id is a raw CR no URL may hold (500).
