@@ -343,6 +343,24 @@ async def test_other_orgs_data_is_invisible_and_their_ids_are_unknown(
     [
         ("/api/metrics/totals", {"from": "2026-03-10", "to": "2026-03-01"}, "Invalid date range"),
         ("/api/metrics/timeseries", {"from": "2020-01-01", "to": "2026-01-01"}, "Date range too long"),
+        # Days whose previous period or next bucket Python cannot represent (was a 500).
+        (
+            "/api/metrics/totals",
+            {"from": "0001-01-01", "to": "0001-01-05", "compare": "previous_period"},
+            "Date out of range",
+        ),
+        (
+            "/api/metrics/timeseries",
+            {"from": "9999-12-01", "to": "9999-12-31", "bucket": "week"},
+            "Date out of range",
+        ),
+        (
+            "/api/metrics/timeseries",
+            {"from": "9999-12-01", "to": "9999-12-31", "bucket": "month"},
+            "Date out of range",
+        ),
+        ("/api/metrics/top-campaigns", {"from": "1999-12-31", "to": "2000-01-02"}, "Date out of range"),
+        ("/api/metrics/totals", {"from": "2099-12-01", "to": "2100-01-01"}, "Date out of range"),
         ("/api/metrics/timeseries", {"from": "2026-01-01", "to": "2026-01-02", "bucket": "hour"}, None),
         ("/api/metrics/top-campaigns", {"from": "2026-01-01", "to": "2026-01-02", "by": "ctr"}, None),
         ("/api/metrics/top-campaigns", {"from": "2026-01-01", "to": "2026-01-02", "limit": 0}, None),

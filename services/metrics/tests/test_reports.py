@@ -16,9 +16,10 @@ import openpyxl
 import pypdf
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from adpilot_common.jobs import JobStatus, finish_job
 from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.models import Report, ReportSchedule
-from adpilot_metrics.reports.runner import report_gave_up
+from adpilot_metrics.reports.runner import FAILED_MESSAGE, report_gave_up
 from adpilot_metrics.reports.schedules import delete_expired_reports, latest_occurrence, period_of
 from adpilot_metrics.schedule import REPORTS_JOB
 
@@ -287,6 +288,8 @@ async def test_reports_are_org_scoped_and_bad_input_is_a_problem(metrics_service
         cases = [
             ({**base, "from": "2026-09-06"}, 422, "Invalid date range"),
             ({**base, "from": "2020-01-01"}, 422, "Date range too long"),
+            ({**base, "from": "0001-01-01", "to": "0001-01-05"}, 422, "Date out of range"),
+            ({**base, "from": "9999-12-01", "to": "9999-12-31", "bucket": "month"}, 422, "Date out of range"),
             ({**base, "format": "docx"}, 422, None),
             ({**base, "bucket": "hour"}, 422, None),
             ({**base, "filters": {"account_id": str(uuid.uuid4())}}, 404, "Account not found"),
@@ -419,9 +422,21 @@ async def test_a_report_given_up_publishes_report_failed(metrics_service: Metric
     queued = await request_report(metrics_service)
     sessions = async_sessionmaker(metrics_service.engine)
     async with sessions() as session, session.begin():
-        await report_gave_up(session, uuid.UUID(queued["id"]), "RuntimeError: boom")
+        # What the job runner does when it gives up: fail the job with the raw error, then call the hook.
+        error = "OverflowError: date value out of range"
+        await finish_job(session, Report, uuid.UUID(queued["id"]), JobStatus.FAILED, error)
+        await report_gave_up(session, uuid.UUID(queued["id"]), error)
     [event] = await metrics_service.published("report.v1.failed")
     assert event.data["report_id"] == queued["id"]
-    assert "boom" not in event.data["error"]  # internals stay in the logs
+    assert "Overflow" not in event.data["error"]  # internals stay in the logs
     assert event.data["requested_by"] is not None
-    _ = Report  # the model under test
+    async with metrics_service.client() as client:
+        report = (
+            await client.get(f"/api/metrics/reports/{queued['id']}", headers=headers(metrics_service))
+        ).json()
+        download = await client.get(
+            f"/api/metrics/reports/{queued['id']}/download", headers=headers(metrics_service)
+        )
+    assert report["status"] == "failed"
+    assert report["error"] == event.data["error"] == FAILED_MESSAGE
+    assert download.status_code == 409 and download.json()["detail"] == FAILED_MESSAGE

@@ -87,7 +87,21 @@ class Selection:
         return "daily_campaign_rollups" if self.campaign_id is not None else "daily_account_rollups"
 
 
+# The days a query or report may name. Beyond them the date arithmetic (the previous period, the bucket after
+# the last) leaves Python's years 1..9999, and no ad platform has data there anyway.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
 def validate_range(date_from: date, date_to: date, max_days: int) -> None:
+    """The one check of a requested range (KPI queries and reports): a 422 problem unless it is valid."""
+    for day in (date_from, date_to):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise Problem(
+                422,
+                "Date out of range",
+                f"{day} is outside the supported days, {FIRST_DAY} to {LAST_DAY}.",
+            )
     if date_from > date_to:
         raise Problem(422, "Invalid date range", f"'from' ({date_from}) is after 'to' ({date_to}).")
     days = (date_to - date_from).days + 1

@@ -21,7 +21,7 @@ from adpilot_metrics.access import in_org
 from adpilot_metrics.config import Settings
 from adpilot_metrics.models import Report, ReportFile, ReportSchedule
 from adpilot_metrics.queries.service import Selection, check_scope, validate_range
-from adpilot_metrics.reports.runner import download_path
+from adpilot_metrics.reports.runner import FAILED_MESSAGE, download_path
 from adpilot_metrics.reports.schemas import (
     ReportFilters,
     ReportIn,
@@ -47,9 +47,16 @@ UNKNOWN_ACCOUNT: dict[int | str, dict[str, Any]] = {
 
 
 def _out(report: Report) -> ReportOut:
+    """The job row's ``error`` is a raw exception (for operators, with the logs): callers get a sentence."""
     out = ReportOut.model_validate(report)
     ready = report.status == JobStatus.SUCCEEDED.value
-    return out.model_copy(update={"download_path": download_path(report.id) if ready else None})
+    failed = report.status == JobStatus.FAILED.value
+    return out.model_copy(
+        update={
+            "download_path": download_path(report.id) if ready else None,
+            "error": FAILED_MESSAGE if failed else None,
+        }
+    )
 
 
 async def _report(session: AsyncSession, caller: AccessClaims, report_id: uuid.UUID) -> Report:
@@ -149,7 +156,7 @@ async def download_report(report_id: uuid.UUID, caller: Viewer, session: Session
     report = await _report(session, caller, report_id)
     if report.status != JobStatus.SUCCEEDED.value:
         detail = (
-            f"The report failed: {report.error}"
+            FAILED_MESSAGE
             if report.status == JobStatus.FAILED.value
             else f"The report is {report.status}; download it once report.v1.ready is published."
         )

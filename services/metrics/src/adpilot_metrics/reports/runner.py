@@ -24,6 +24,10 @@ from adpilot_metrics.reports.render import render
 log = get_logger(__name__)
 
 
+# What the API and report.v1.failed say about a failed report; the error itself stays in the logs and the job row.
+FAILED_MESSAGE = "The report could not be generated; please try again or contact your administrator."
+
+
 def download_path(report_id: uuid.UUID) -> str:
     return f"/api/metrics/reports/{report_id}/download"
 
@@ -90,7 +94,7 @@ async def report_gave_up(session: AsyncSession, job_id: uuid.UUID, error: str) -
         title=report.title,
         requested_by=report.requested_by,
         schedule_id=report.schedule_id,
-        error="The report could not be generated; please try again or contact your administrator.",
+        error=FAILED_MESSAGE,
     )
     await add_to_outbox(
         session, build_event("report.v1.failed", failed, source="metrics", org_id=report.org_id)

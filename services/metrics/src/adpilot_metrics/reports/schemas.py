@@ -48,7 +48,9 @@ class ReportOut(BaseModel):
     bucket: Bucket
     filters: dict[str, str]
     status: str = Field(description="queued, running, succeeded or failed")
-    error: str | None
+    error: str | None = Field(
+        description="Set when the report failed: what to do about it (details are logged)"
+    )
     requested_by: uuid.UUID | None
     schedule_id: uuid.UUID | None
     queued_at: datetime
