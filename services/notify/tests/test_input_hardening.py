@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from .conftest import Notify
 
 
@@ -31,3 +33,38 @@ async def test_adding_a_destination_twice_is_a_409_also_when_concurrent(notify: 
         assert again.status_code == 409 and again.json()["destination_id"] == created["id"]
     assert len(await notify.rows("SELECT id FROM destinations WHERE user_id = :u", u=user)) == 1
     assert len(await notify.deliveries(event_type="notify.destination_code")) == 1  # one code sent
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ex ample.com/hook",
+        "https://example.com/a hook",
+        "https://exa\tmple.com/hook",
+        "https://example.com/hook\n",
+        "https://-example.com/hook",
+        "https://a..example.com/hook",
+        "https://ex_ample.com/hook",
+        "https://127.1/hook",  # read as an IPv4 address by resolvers
+        "https://example.com:0/hook",
+        "ftp://example.com/hook",
+    ],
+)
+async def test_malformed_webhook_urls_are_a_422(notify: Notify, url: str) -> None:
+    """Development allows http and private hosts, not malformed URLs (the SSRF rules are test_webhooks')."""
+    org, admin = uuid.uuid4(), uuid.uuid4()
+    body = {"url": url, "event_types": ["report.v1.failed"]}
+    async with notify.client() as client:
+        created = await client.post("/api/notify/webhooks", json=body, headers=notify.headers(org, admin))
+        assert created.status_code == 422, created.text
+        assert created.json()["title"] == "Invalid webhook URL"
+        ok = await client.post(
+            "/api/notify/webhooks",
+            json={**body, "url": "https://hooks.zürich.example/adpilot?x=1"},
+            headers=notify.headers(org, admin),
+        )
+        assert ok.status_code == 201, ok.text
+        patched = await client.patch(
+            f"/api/notify/webhooks/{ok.json()['id']}", json={"url": url}, headers=notify.headers(org, admin)
+        )
+        assert patched.status_code == 422, patched.text

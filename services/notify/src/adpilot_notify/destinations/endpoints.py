@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, update
@@ -94,11 +95,13 @@ async def list_destinations(caller: Viewer, session: Session) -> DestinationList
 
 
 def _already_added(destination_id: uuid.UUID | None, address: str) -> Problem:
+    """``destination_id`` is None only if the other request's row was removed again in between."""
+    extensions: dict[str, Any] = {"destination_id": str(destination_id)} if destination_id else {}
     return Problem(
         409,
         "Destination already exists",
         f"{address} is already one of your destinations: verify it with its code, or ask for a new code.",
-        **({"destination_id": str(destination_id)} if destination_id else {}),
+        **extensions,
     )
 
 
