@@ -30,6 +30,7 @@ from adpilot_common.messaging.outbox import OUTBOX_CHANNEL, build_event
 from adpilot_connectors.context import Connectors
 from adpilot_connectors.models import SyncRun
 from adpilot_connectors.platforms.base import AdPlatformClient, DailyMetric
+from adpilot_connectors.sync.storable import metric_fits
 from adpilot_connectors.sync.target import SOURCE, SyncTarget
 
 SUBJECT = "metrics.v1.fetched"
@@ -109,8 +110,9 @@ async def send_metrics(
             index += 1
             async with connectors.sessions() as session, session.begin():
                 if await stage_once(session, event):
-                    await update_job(session, SyncRun, lease, metric_rows=SyncRun.metric_rows + len(batch))
-                    staged_rows += len(batch)
+                    sent = len(event.data["rows"])
+                    await update_job(session, SyncRun, lease, metric_rows=SyncRun.metric_rows + sent)
+                    staged_rows += sent
     return staged_rows
 
 
@@ -140,7 +142,8 @@ def metrics_event(
         rows=[],
     )
     event = build_event(SUBJECT, header, source=SOURCE, org_id=target.org_id, event_id=event_id)
-    return event.model_copy(update={"data": {**event.data, "rows": metric_rows(batch)}})
+    fitting = [r for r in batch if metric_fits(target, r)]  # an unstorable row must not fail every sync
+    return event.model_copy(update={"data": {**event.data, "rows": metric_rows(fitting)}})
 
 
 def metric_rows(batch: list[DailyMetric]) -> list[dict[str, object]]:

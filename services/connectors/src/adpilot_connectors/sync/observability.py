@@ -26,3 +26,10 @@ def count_run(platform: str, result: str, seconds: float | None = None, kind: st
         SYNC_RUN_SECONDS.labels(platform, result).observe(seconds)
     if kind is not None:
         SYNC_FAILURES.labels(platform, kind).inc()
+
+
+UNSTORABLE_VALUES = Counter(
+    "adpilot_sync_unstorable_values_total",
+    "Values a platform sent that AdPilot's columns cannot hold, dropped by a sync (see sync/storable.py)",
+    ["platform", "field"],
+)

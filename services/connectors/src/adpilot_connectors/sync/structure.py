@@ -31,6 +31,7 @@ from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_connectors.identity import mirror_id_for
 from adpilot_connectors.models import AdAccountRow, AdGroupRow, AdRow, CampaignRow
 from adpilot_connectors.platforms.base import Ad, AdGroup, AdPlatformClient, Campaign, Status
+from adpilot_connectors.sync.storable import fit_mirror_row
 from adpilot_connectors.sync.target import SOURCE, SyncTarget
 
 Values = dict[str, Any]
@@ -192,7 +193,14 @@ async def mirror(
 ) -> MirrorDiff:
     """Make the account's rows of ``model`` match ``listed`` (external id → compared values); one SELECT and at
     most one INSERT and one UPDATE (executemany) whatever the number of rows. The columns hold what was last
-    announced (by a sync, or by :func:`apply_known_change` after a write), so the events can say what changed."""
+    announced (by a sync, or by :func:`apply_known_change` after a write), so the events can say what changed.
+    A value the columns cannot hold is dropped first (:mod:`.storable`), so it cannot fail every later sync."""
+    table = cast(Table, model.__table__)
+    listed = {
+        external_id: fitted
+        for external_id, values in listed.items()
+        if (fitted := fit_mirror_row(target, table.name, external_id, values)) is not None
+    }
     existing = (
         await session.execute(
             select(model.id, model.external_id, model.fingerprint, *(getattr(model, c) for c in columns))
@@ -200,7 +208,6 @@ async def mirror(
             .with_for_update()  # a concurrent writer (a write job adding a campaign) waits for this mirror pass
         )
     ).all()
-    table = cast(Table, model.__table__)
     diff = MirrorDiff()
     inserts: list[Values] = []
     updates: list[Values] = []

@@ -31,6 +31,10 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LocationId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 Copy = Annotated[str, StringConstraints(max_length=500)]
 Ref = Annotated[int, Field(ge=0, lt=MAX_OPERATIONS)]
+# A daily budget over a billion units of any currency is a typo (metrics bounds budgets alike); far above it,
+# the mirror's BIGINT column, and with it every later sync of the account, would break.
+MAX_BUDGET_MICROS = 10**15
+BudgetMicros = Annotated[int, Field(gt=0, le=MAX_BUDGET_MICROS)]
 NewStatus = Literal["ENABLED", "PAUSED"]
 
 
@@ -50,7 +54,7 @@ def _one_of(value: object, ref: int | None, what: str) -> None:
 class CreateCampaign(_Operation):
     op: Literal["create_campaign"]
     name: Name
-    daily_budget_micros: int = Field(gt=0)
+    daily_budget_micros: BudgetMicros
     objective: str | None = Field(default=None, min_length=1, max_length=64)
     status: NewStatus = "PAUSED"  # new campaigns are created paused unless asked otherwise
 
@@ -162,7 +166,7 @@ class SetBudget(_Operation):
     op: Literal["set_budget"]
     campaign_id: ExternalId | None = None
     campaign_ref: Ref | None = None
-    daily_budget_micros: int = Field(gt=0)
+    daily_budget_micros: BudgetMicros
 
     @model_validator(mode="after")
     def _check(self) -> Self:
