@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 
+import httpx
 import jwt
 import pytest
 
@@ -84,6 +85,49 @@ async def test_invitation_flow_and_role_rules(auth_app: AuthApp):
         "SELECT changes FROM audit_log WHERE action = 'member.role_changed' ORDER BY id DESC LIMIT 1"
     )
     assert changes == {"role": {"old": "admin", "new": "viewer"}}
+
+
+async def test_a_member_or_a_pending_invitation_is_not_invited_again(auth_app: AuthApp):
+    owner = await signed_in(auth_app, "owner@example.com")
+    org_id = await my_org(auth_app, owner)
+    await signed_in(auth_app, "member@example.com")
+    # A member joins through an invitation; the owner is one from the start.
+    await auth_app.client.post(
+        f"/api/auth/orgs/{org_id}/invitations", json={"email": "member@example.com"}, headers=owner
+    )
+    token = json.loads(
+        await auth_app.scalar("SELECT payload FROM outbox_messages WHERE subject = 'user.v1.invited'")
+    )["data"]["token"]
+    member = await signed_in(auth_app, "member@example.com")
+    accepted = await auth_app.client.post(
+        "/api/auth/orgs/invitations/accept", json={"token": token}, headers=member
+    )
+    assert accepted.status_code == 200
+
+    async def invite(email: str) -> httpx.Response:
+        return await auth_app.client.post(
+            f"/api/auth/orgs/{org_id}/invitations", json={"email": email}, headers=owner
+        )
+
+    for email in ("owner@example.com", "OWNER@Example.com", "Member@example.com"):
+        refused = await invite(email)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["title"] == "Already a member"
+        assert email.casefold() in refused.json()["detail"]
+    assert (await invite("teammate+1@example.com")).status_code == 201
+    for email in ("teammate+1@example.com", "TEAMMATE+1@example.com"):
+        again = await invite(email)
+        assert again.status_code == 409 and again.json()["title"] == "Already invited"
+    pending = (await auth_app.client.get(f"/api/auth/orgs/{org_id}/invitations", headers=owner)).json()
+    assert [i["email"] for i in pending if i["accepted_at"] is None] == ["teammate+1@example.com"]
+    emails = await auth_app.scalar(
+        "SELECT count(*) FROM outbox_messages WHERE subject = 'user.v1.invited'"
+        " AND convert_from(payload, 'UTF8')::jsonb->'data'->>'email' = 'teammate+1@example.com'"
+    )
+    assert emails == 1
+    # Revoked, the address can be invited again (a new link).
+    await auth_app.client.delete(f"/api/auth/orgs/{org_id}/invitations/{pending[0]['id']}", headers=owner)
+    assert (await invite("Teammate+1@example.com")).status_code == 201
 
 
 async def test_switching_org_issues_a_token_for_that_org(auth_app: AuthApp):

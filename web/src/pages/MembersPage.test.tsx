@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Invitation, Member, Role } from '../api/auth';
-import { jsonResponse, mockApi, noContent } from '../test/http';
+import { jsonResponse, mockApi, noContent, problemResponse } from '../test/http';
 import { renderApp, signIn } from '../test/render';
 
 const day = 86_400_000;
@@ -85,6 +85,33 @@ describe('MembersPage', () => {
     await user.click(within(rows[0]!).getByRole('button', { name: 'Revoke the invitation for dee@example.com' }));
     expect(await screen.findByText('No pending invitations.')).toBeTruthy();
     expect(callsTo('DELETE', '/api/auth/orgs/org-1/invitations/i1')).toHaveLength(1);
+  });
+
+  it('says at the address when it is already a member or already invited', async () => {
+    const user = userEvent.setup();
+    const { callsTo } = mockApi({
+      ...layout('owner'),
+      'GET /api/auth/orgs/org-1/members': () => jsonResponse([ADA]),
+      'GET /api/auth/orgs/org-1/invitations': () => jsonResponse([]),
+      'POST /api/auth/orgs/org-1/invitations': () =>
+        problemResponse({
+          status: 409,
+          title: 'Already a member',
+          detail: 'ada@example.com is already a member of this organisation.',
+        }),
+    });
+    signIn();
+    renderApp('/members');
+
+    const form = await screen.findByRole('form', { name: 'Invite a member' });
+    await user.type(within(form).getByLabelText('Email'), 'ADA@example.com');
+    await user.click(within(form).getByRole('button', { name: 'Send invitation' }));
+    const email = within(form).getByLabelText('Email');
+    await waitFor(() => expect(email.getAttribute('aria-invalid')).toBe('true'));
+    expect(email.getAttribute('aria-describedby')).toBeTruthy();
+    expect(screen.getByText('ada@example.com is already a member of this organisation.')).toBeTruthy();
+    expect(screen.queryByTestId('invitation-sent')).toBeNull();
+    expect(callsTo('POST', '/api/auth/orgs/org-1/invitations')).toHaveLength(1);
   });
 
   it('shows a member the list without editors, actions or invitations', async () => {

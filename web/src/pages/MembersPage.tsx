@@ -18,6 +18,7 @@ import {
   type Member,
   type Role,
 } from '../api/auth';
+import { isApiError } from '../api/client';
 import { queryKeys, useActiveOrg } from '../api/queries';
 import { useAuth } from '../auth/useAuth';
 import { Card } from '../components/Card';
@@ -219,8 +220,16 @@ function InviteForm({ orgId }: { orgId: string }) {
       reset({ email: '', role: 'member' });
       await queryClient.invalidateQueries({ queryKey: queryKeys.invitations(orgId) });
     },
-    onError: (error) => applyServerErrors(error, setError, ['email', 'role']),
+    onError: (error) => {
+      // Already a member, or already invited (revoke that invitation to send a new link): about the address.
+      if (isApiError(error) && error.status === 409) {
+        setError('email', { type: 'server', message: error.detail ?? error.title });
+        return;
+      }
+      applyServerErrors(error, setError, ['email', 'role']);
+    },
   });
+  const conflict = isApiError(mutation.error) && mutation.error.status === 409;
   return (
     <>
       <form
@@ -246,7 +255,9 @@ function InviteForm({ orgId }: { orgId: string }) {
           Invitation sent to <strong>{mutation.data.email}</strong>. It expires on <Time iso={mutation.data.expires_at} />.
         </Notice>
       ) : null}
-      {mutation.isError ? <ErrorBanner heading="Could not send the invitation" error={mutation.error} /> : null}
+      {mutation.isError && !conflict ? (
+        <ErrorBanner heading="Could not send the invitation" error={mutation.error} />
+      ) : null}
     </>
   );
 }

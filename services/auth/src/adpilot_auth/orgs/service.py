@@ -189,6 +189,33 @@ async def remove_member(
     )
 
 
+async def _refuse_member_or_pending(session: AsyncSession, org_id: uuid.UUID, address: str) -> None:
+    """409 for an address that is already a member, or already has a pending invitation (revoke that one to
+    send a new link): one invitation, one email, per address. Addresses are compared normalised."""
+    member = await session.scalar(
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org_id, User.email == address)
+    )
+    if member is not None:
+        raise Problem(409, "Already a member", f"{address} is already a member of this organisation.")
+    pending = await session.scalar(
+        select(Invitation.id).where(
+            Invitation.org_id == org_id,
+            Invitation.email == address,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > datetime.now(UTC),
+        )
+    )
+    if pending is not None:
+        raise Problem(
+            409,
+            "Already invited",
+            f"{address} already has a pending invitation; revoke it to send a new one.",
+        )
+
+
 async def invite(
     session: AsyncSession,
     org_id: uuid.UUID,
@@ -198,13 +225,15 @@ async def invite(
     context: RequestContext,
 ) -> Invitation:
     await require_role(session, org_id, actor_id, "admin")
-    org = await session.get(Org, org_id)
-    assert org is not None
+    # Locked: two invitations to one address sent at the same moment are checked one after the other.
+    org = (await session.execute(select(Org).where(Org.id == org_id).with_for_update())).scalar_one()
+    address = normalise_email(email)
+    await _refuse_member_or_pending(session, org_id, address)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         id=uuid.uuid4(),
         org_id=org_id,
-        email=normalise_email(email),
+        email=address,
         role=role,
         token_hash=digest(token),
         invited_by=actor_id,
