@@ -1,5 +1,6 @@
 """``copy.v1.approved`` from ai-copy becomes a write job creating the ad, paused, in the named ad group of the
-sandbox; copy for another platform, copy without a target and a redelivered approval are handled (real
+sandbox; copy for another platform, copy without a target and a redelivered approval are handled, and how
+publishing ended goes back to ai-copy as ``connector.v1.copy_published`` / ``copy_publish_failed`` (real
 nats-server, PostgreSQL and the write-job runner)."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.waiting import eventually
+from adpilot_connectors.platforms.base import ErrorKind
+from adpilot_connectors.writes.copy_outcome import human_reason
 
 from .conftest import ConnectorsApp, Tenant
 from .write_support import (
@@ -22,6 +25,7 @@ from .write_support import (
     campaign_and_group,
     finished,
     link_sandbox,
+    stream_events,
     submit,
 )
 
@@ -60,6 +64,19 @@ async def publish(
     await eventually(lambda: consumer_caught_up(js, "AI_COPY", CONSUMER, ack.seq))
 
 
+async def outcomes(
+    nats_client: NatsClient, subject: str, copy_id: uuid.UUID, n: int = 1
+) -> list[dict[str, Any]]:
+    """The ``n`` outcome events of one approved copy, once the outbox relay has published them."""
+
+    async def published() -> list[dict[str, Any]] | None:
+        found = [e for e in await stream_events(nats_client, subject) if e["copy_id"] == str(copy_id)]
+        return found if len(found) >= n else None
+
+    found: list[dict[str, Any]] = await eventually(published)
+    return found
+
+
 async def ad_group_of(app: ConnectorsApp, tenant: Tenant, account_id: uuid.UUID) -> str:
     job = await submit(app, tenant, account_id, campaign_and_group())
     done = await finished(app, tenant, job["id"])
@@ -90,6 +107,49 @@ async def test_approved_copy_is_published_paused_once(
     assert item["operation"]["op"] == "create_ad" and item["operation"]["status"] == "PAUSED"
     ads = [a for a in await linked.sandbox.list_ads(linked.external_id) if a.ad_group_id == group]
     assert [(a.name, a.status.value) for a in ads] == [("Trail shoes RSA", "PAUSED")]
+    [published] = await outcomes(nats_client, "connector.v1.copy_published", approved.copy_id)
+    assert published == {
+        "copy_id": str(approved.copy_id),
+        "approval_id": str(event_id),
+        "account_id": str(linked.account_id),
+        "job_id": job["id"],
+        "ad_group_id": group,
+        "ad_id": item["external_id"],
+    }
+    assert ads[0].external_id == item["external_id"]
+    failed = await stream_events(nats_client, "connector.v1.copy_publish_failed")
+    assert [f for f in failed if f["copy_id"] == str(approved.copy_id)] == []
+
+
+async def test_a_failed_publishing_job_is_reported_with_the_platforms_reason(
+    connectors_app: ConnectorsApp, nats_client: NatsClient
+) -> None:
+    tenant = connectors_app.tenant("member")
+    linked = await link_sandbox(connectors_app, tenant)
+    approved = approval(tenant, account_id=linked.account_id, ad_group_id="adgroup-123")
+    event_id = uuid.uuid4()
+    await publish(nats_client, tenant, approved, event_id)
+
+    [failed] = await outcomes(nats_client, "connector.v1.copy_publish_failed", approved.copy_id)
+    job = await finished(connectors_app, tenant, failed["job_id"])
+    assert job["status"] == "failed"
+    assert (failed["approval_id"], failed["account_id"]) == (str(event_id), str(linked.account_id))
+    assert failed["reason"] == (
+        f"The platform refused the ad: unknown ad group 'adgroup-123' in account {linked.external_id}"
+    )
+    published = await stream_events(nats_client, "connector.v1.copy_published")
+    assert [p for p in published if p["copy_id"] == str(approved.copy_id)] == []
+
+
+def test_reasons_are_for_people() -> None:
+    assert human_reason(ErrorKind.RATE_LIMITED.value, "quota 123 exceeded").startswith(
+        "The platform's request limit was reached"
+    )
+    assert "linked again" in human_reason(ErrorKind.RECONNECT_REQUIRED.value, "not attempted: token revoked")
+    assert human_reason(ErrorKind.POLICY.value, "not attempted:  Trademark\n term") == (
+        "The platform's ad policies refused the ad: Trademark term"
+    )
+    assert len(human_reason(None, "x" * 2000)) == 500
 
 
 async def test_copy_for_another_platform_or_invalid_copy_is_refused_in_the_audit_log(
@@ -117,6 +177,16 @@ async def test_copy_for_another_platform_or_invalid_copy_is_refused_in_the_audit
     assert "headline" in refused[1]["changes"]["reason"].lower()
     assert refused[0]["actor_user_id"] == str(tenant.user_id)
     assert await connectors_app.scalar("SELECT count(*) FROM write_jobs") == 0
+    for copy, reason in ((meta, refused[0]["changes"]["reason"]), (too_few, refused[1]["changes"]["reason"])):
+        [failed] = await outcomes(nats_client, "connector.v1.copy_publish_failed", copy.copy_id)
+        assert (failed["job_id"], failed["account_id"], failed["reason"]) == (
+            None,
+            str(linked.account_id),
+            reason,
+        )
+    assert refused[1]["changes"]["reason"] == (
+        "The platform's rules refuse this copy: needs 3-15 headlines, got 1."
+    )
 
 
 async def test_copy_without_a_target_or_for_an_unknown_account_writes_nothing(
@@ -130,4 +200,6 @@ async def test_copy_without_a_target_or_for_an_unknown_account_writes_nothing(
     [refusal] = [e["data"] for e in await audit_count(nats_client, tenant.org_id, 1)]
     assert refusal["resource_id"] == str(stranger.copy_id)
     assert "No such ad account" in refusal["changes"]["reason"]
+    [failed] = await outcomes(nats_client, "connector.v1.copy_publish_failed", stranger.copy_id)
+    assert failed["reason"] == "No such ad account in this organisation."
     assert await connectors_app.scalar("SELECT count(*) FROM write_jobs") == 0

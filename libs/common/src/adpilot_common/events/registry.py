@@ -9,7 +9,13 @@ from pydantic import BaseModel
 from adpilot_common.events.contracts.audit import AuditRequested
 from adpilot_common.events.contracts.budget import AlertTriggered, BudgetThresholdCrossed
 from adpilot_common.events.contracts.campaign import CampaignCreated, CampaignStatusChanged, CampaignUpdated
-from adpilot_common.events.contracts.connector import ConnectionHealthChanged, SyncCompleted, SyncFailed
+from adpilot_common.events.contracts.connector import (
+    ConnectionHealthChanged,
+    CopyPublished,
+    CopyPublishFailed,
+    SyncCompleted,
+    SyncFailed,
+)
 from adpilot_common.events.contracts.copy import CopyApproved, CopyFailed, CopyGenerated
 from adpilot_common.events.contracts.metrics import MetricsFetched, MetricsUpdated
 from adpilot_common.events.contracts.report import ReportFailed, ReportReady
@@ -93,6 +99,18 @@ CONTRACTS: dict[str, EventContract] = {
             ConnectionHealthChanged,
             "connectors",
             "A platform connection's token expires soon, needs reconnecting, or recovered.",
+        ),
+        EventContract(
+            "connector.v1.copy_published",
+            CopyPublished,
+            "connectors",
+            "Approved copy was created as a paused ad in the ad group its approval named.",
+        ),
+        EventContract(
+            "connector.v1.copy_publish_failed",
+            CopyPublishFailed,
+            "connectors",
+            "Approved copy could not be published: the approval was refused or its write job failed.",
         ),
         EventContract(
             "campaign.v1.created",

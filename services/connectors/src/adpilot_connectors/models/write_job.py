@@ -27,6 +27,9 @@ class WriteJob(JobColumns, Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     succeeded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the job publishes approved copy (copy.v1.approved): its end is reported back to ai-copy.
+    copy_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    copy_approval_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class WriteJobItem(Base):

@@ -4,7 +4,10 @@ The job is the same one ``POST /accounts/{id}/write-jobs`` makes (validated agai
 audited, retried, visible in the write-job API), requested in the approver's name. Approved copy without a
 target (account, ad group and landing page) is only stored by ai-copy: nothing to publish. A refusal (copy of
 another platform, copy the platform would reject, account gone or disconnected) is written to the org's audit
-log instead of retrying a request that cannot succeed."""
+log instead of retrying a request that cannot succeed.
+
+ai-copy learns how it ended (:mod:`.copy_outcome`): a refusal is reported here, in the transaction writing
+its audit entry; the job's end by the runner, in the transaction recording it (the job keeps the copy's id)."""
 
 from __future__ import annotations
 
@@ -23,9 +26,9 @@ from adpilot_common.problems import Problem
 from adpilot_connectors.accounts.repository import account_in_org
 from adpilot_connectors.context import Connectors
 from adpilot_connectors.platforms.base import Platform
-from adpilot_connectors.writes import audit
+from adpilot_connectors.writes import audit, copy_outcome
 from adpilot_connectors.writes.schemas import WriteJobRequest
-from adpilot_connectors.writes.service import RequestInfo, create_job
+from adpilot_connectors.writes.service import CopyOrigin, RequestInfo, create_job
 
 log = get_logger(__name__)
 
@@ -74,7 +77,8 @@ def approved_copy_handler(connectors: Connectors) -> Handler:
                         f"Copy written for {approved.platform} cannot be published to a {account.platform} account.",
                     )
                 request = WriteJobRequest.model_validate({"operations": [create_ad_operation(approved)]})
-                job = await create_job(session, connectors, who, approved.account_id, request)
+                origin = CopyOrigin(copy_id=approved.copy_id, approval_id=event.id)
+                job = await create_job(session, connectors, who, approved.account_id, request, copy=origin)
         except (Problem, ValidationError) as refusal:
             reason = _reason(refusal)
             log.warning("approved copy not published", copy_id=str(approved.copy_id), reason=reason)
@@ -88,6 +92,15 @@ def approved_copy_handler(connectors: Connectors) -> Handler:
                     reason=reason,
                 ),
             )
+            refused = copy_outcome.failed(
+                org_id=event.org_id,
+                copy_id=approved.copy_id,
+                approval_id=event.id,
+                account_id=approved.account_id,
+                job_id=None,
+                reason=reason,
+            )
+            await add_to_outbox(session, refused)
             return
         log.info("approved copy queued for publishing", copy_id=str(approved.copy_id), job_id=str(job.id))
 
@@ -95,7 +108,18 @@ def approved_copy_handler(connectors: Connectors) -> Handler:
 
 
 def _reason(refusal: Problem | ValidationError) -> str:
+    """Why the copy cannot be published, for the approver: no field paths or request internals."""
     if isinstance(refusal, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in refusal.errors())
-    errors = refusal.extensions.get("errors", [])
-    return "; ".join([refusal.detail or refusal.title, *(str(e) for e in errors)])
+        return copy_outcome.clip(
+            "The copy cannot be sent as an ad: " + "; ".join(e["msg"] for e in refusal.errors())
+        )
+    problems = [p for e in refusal.extensions.get("errors", []) for p in _problems_of(e)]
+    if problems:  # the operation broke the platform's rules
+        return copy_outcome.clip("The platform's rules refuse this copy: " + "; ".join(problems) + ".")
+    return copy_outcome.clip(refusal.detail or refusal.title)
+
+
+def _problems_of(error: object) -> list[str]:
+    if isinstance(error, dict):
+        return [str(p) for p in error.get("problems", [])]
+    return [str(error)]

@@ -60,7 +60,7 @@ from adpilot_connectors.platforms.base import (
     error_kind_of,
 )
 from adpilot_connectors.quota import pause_for_rate_limit, pause_remaining_s
-from adpilot_connectors.writes import audit, mirror
+from adpilot_connectors.writes import audit, copy_outcome, mirror
 from adpilot_connectors.writes.repository import FAILED, PENDING, SUCCEEDED, counts
 from adpilot_connectors.writes.schemas import (
     CREATE_OPS,
@@ -108,6 +108,9 @@ async def write_job_gave_up(session: AsyncSession, job_id: uuid.UUID, error: str
         .where(WriteJob.id == job_id)
         .values(status=status.value, succeeded=n[SUCCEEDED], failed=n[FAILED])
     )
+    job = await session.get(WriteJob, job_id)
+    if job is not None:  # approved copy: ai-copy learns that publishing it failed, without our error's text
+        await copy_outcome.stage_job_outcome(session, job, gave_up=True)
 
 
 def _named_target(op: Operation) -> str | None:
@@ -163,6 +166,7 @@ class _Job:
     platform: Platform
     external_account_id: str
     currency: str
+    copy_id: uuid.UUID | None  # the job publishes approved copy
 
 
 class _JobRun:
@@ -203,6 +207,7 @@ class _JobRun:
                 Platform(account.platform),
                 account.external_id,
                 account.currency,
+                job.copy_id,
             )
         self._by_position = {item.position: item for item in self._items}
         self._connection = connection
@@ -459,6 +464,10 @@ class _JobRun:
                 succeeded=succeeded,
                 failed=failed,
             )
+            if self._job.copy_id is not None:  # approved copy: ai-copy learns how publishing it ended
+                row = await session.get(WriteJob, self._job_id)
+                assert row is not None
+                await copy_outcome.stage_job_outcome(session, row)
         log.info(
             "write job finished",
             job_id=str(self._job_id),

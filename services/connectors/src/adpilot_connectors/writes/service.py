@@ -55,14 +55,25 @@ class RequestInfo:
     user_agent: str | None = None
 
 
+@dataclass(frozen=True)
+class CopyOrigin:
+    """The approved copy (``copy.v1.approved``) a job publishes."""
+
+    copy_id: uuid.UUID
+    approval_id: uuid.UUID  # the approval event's id
+
+
 async def create_job(
     session: AsyncSession,
     connectors: Connectors,
     who: RequestInfo,
     account_id: uuid.UUID,
     body: WriteJobRequest,
+    *,
+    copy: CopyOrigin | None = None,
 ) -> WriteJobOut:
-    """Validate every operation, then store the job and its items in the caller's transaction (all or nothing)."""
+    """Validate every operation, then store the job and its items in the caller's transaction (all or nothing).
+    ``copy``: the approved copy the job publishes (its end is then reported to ai-copy)."""
     account = await account_in_org(session, who.org_id, account_id)
     platform = Platform(account.platform)
     connection = await session.get(PlatformConnection, account.connection_id)
@@ -89,6 +100,8 @@ async def create_job(
         validate_only=body.validate_only,
         total=len(operations),
         status=JobStatus.QUEUED.value,
+        copy_id=copy.copy_id if copy else None,
+        copy_approval_id=copy.approval_id if copy else None,
     )
     session.add(job)
     await session.flush()

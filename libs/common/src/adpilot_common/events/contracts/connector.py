@@ -51,3 +51,30 @@ class ConnectionHealthChanged(BaseModel):
     expires_at: datetime | None = None
     reason: str | None = Field(default=None, max_length=500)
     created_by: uuid.UUID | None = Field(default=None, description="The user who linked it (to notify)")
+
+
+class CopyPublished(BaseModel):
+    """Approved copy became an ad, created PAUSED, by the write job its approval turned into."""
+
+    copy_id: uuid.UUID = Field(description="ai-copy's id of the approved variant")
+    approval_id: uuid.UUID = Field(
+        description="The id of the copy.v1.approved event this answers (each re-approval has a new one)"
+    )
+    account_id: uuid.UUID
+    job_id: uuid.UUID = Field(description="The write job that created the ad")
+    ad_group_id: str = Field(description="The platform's id of the ad group the ad is in")
+    ad_id: str = Field(description="The platform's id of the new ad")
+
+
+class CopyPublishFailed(BaseModel):
+    """Approved copy did not become an ad: the approval was refused, or its write job failed."""
+
+    copy_id: uuid.UUID = Field(description="ai-copy's id of the approved variant")
+    approval_id: uuid.UUID = Field(
+        description="The id of the copy.v1.approved event this answers (each re-approval has a new one)"
+    )
+    account_id: uuid.UUID
+    job_id: uuid.UUID | None = Field(description="None when the approval was refused before any write job")
+    reason: str = Field(
+        max_length=500, description="Human-readable, for the person who approved; never SQL or a traceback"
+    )
