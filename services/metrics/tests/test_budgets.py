@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.budgets.evaluation import evaluate_all, evaluate_for_accounts
 from adpilot_metrics.schedule import ALERTS_JOB
 
-from .conftest import MetricsService, fetched, row
+from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a2")
@@ -25,6 +26,16 @@ ACCOUNT = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
 CROSSED = "budget.v1.threshold_crossed"
 TRIGGERED = "alert.v1.triggered"
 TICK_CONSUMER = "metrics--schedule-v1-tick"
+
+
+@pytest.fixture(autouse=True)
+async def known_account(metrics_service: MetricsService) -> None:
+    """Budgets and rules name accounts and campaigns the org knows: ACCOUNT (EUR) with campaigns c1 and c2,
+    mirrored from connectors' campaign events as in production."""
+    await publish_campaign_events(
+        metrics_service,
+        *(campaign_event("campaign.v1.created", c, c, org=ORG, account=ACCOUNT) for c in ("c1", "c2")),
+    )
 
 
 def member(service: MetricsService, org: uuid.UUID = ORG) -> dict[str, str]:
@@ -326,6 +337,93 @@ async def test_other_orgs_ids_are_not_found(metrics_service: MetricsService) -> 
         own = member(metrics_service)
         assert len((await client.get("/api/metrics/alerts", headers=own)).json()["items"]) == 1
         assert (await client.get(f"/api/metrics/budgets/{budget_id}", headers=own)).status_code == 200
+
+
+async def test_budgets_and_rules_name_only_the_orgs_accounts_and_campaigns(
+    metrics_service: MetricsService,
+) -> None:
+    foreign_account, gbp_account = uuid.uuid4(), uuid.uuid4()
+    await publish_campaign_events(
+        metrics_service,
+        campaign_event("campaign.v1.created", "x1", "x1", org=OTHER_ORG, account=foreign_account),
+    )
+    await metrics_service.publish(fetched(ORG, gbp_account, [row("g1", today(), 1)], currency="GBP"))
+    await metrics_service.settled()
+    good = {"account_id": str(ACCOUNT), "period": "monthly", "amount_micros": 1_000_000, "currency": "EUR"}
+    own = member(metrics_service)
+    async with metrics_service.client() as client:
+
+        async def post(path: str, body: dict[str, Any]) -> Any:
+            return await client.post(f"/api/metrics/{path}", json=body, headers=own)
+
+        refused = [
+            ("budgets", {**good, "account_id": str(foreign_account)}, 404, "Account not found"),
+            ("budgets", {**good, "account_id": str(uuid.uuid4())}, 404, "Account not found"),
+            ("budgets", {**good, "campaign_id": "doesnotexist"}, 404, "Campaign not found"),
+            ("budgets", {**good, "campaign_id": "g1"}, 404, "Campaign not found"),  # another account's
+            ("budgets", {**good, "currency": "JPY"}, 422, "Currency mismatch"),
+            ("budgets", {**good, "account_id": str(gbp_account)}, 422, "Currency mismatch"),
+            (
+                "alert-rules",
+                {"kind": "cpa_above", "account_id": str(foreign_account), "threshold": 5},
+                404,
+                "Account not found",
+            ),
+            (
+                "alert-rules",
+                {"kind": "ctr_drop_pct", "account_id": str(uuid.uuid4()), "threshold": 5},
+                404,
+                "Account not found",
+            ),
+            (
+                "alert-rules",
+                {"kind": "ctr_drop_pct", "account_id": str(ACCOUNT), "campaign_id": "nope", "threshold": 5},
+                404,
+                "Campaign not found",
+            ),
+        ]
+        for path, body, status, title in refused:
+            response = await post(path, body)
+            assert response.status_code == status, (body, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["title"] == title, body
+        assert await metrics_service.scalar("SELECT count(*) FROM budgets") == 0
+        assert await metrics_service.scalar("SELECT count(*) FROM alert_rules") == 0
+
+        # The account's currency is the budget's, also when the body leaves it out.
+        gbp = await post("budgets", {**good, "account_id": str(gbp_account), "currency": None})
+        assert gbp.status_code == 201 and gbp.json()["currency"] == "GBP"
+        campaign = await post("budgets", {**good, "campaign_id": "c2", "currency": "eur"})
+        assert campaign.status_code == 201 and campaign.json()["currency"] == "EUR"
+        rule = await post(
+            "alert-rules", {"kind": "cpa_above", "account_id": str(gbp_account), "threshold": 5}
+        )
+        assert rule.status_code == 201, rule.text
+
+
+async def test_ctr_drop_threshold_is_a_percentage_read_back_as_sent(metrics_service: MetricsService) -> None:
+    own = member(metrics_service)
+    ctr = {"kind": "ctr_drop_pct", "account_id": str(ACCOUNT)}
+    async with metrics_service.client() as client:
+        for threshold in (100.5, 101, 1000):
+            response = await client.post(
+                "/api/metrics/alert-rules", json={**ctr, "threshold": threshold}, headers=own
+            )
+            assert response.status_code == 422, threshold
+            assert response.json()["title"] == "Invalid threshold"
+        created = await client.post("/api/metrics/alert-rules", json={**ctr, "threshold": 80}, headers=own)
+        assert created.status_code == 201, created.text
+        rule = created.json()
+        path = f"/api/metrics/alert-rules/{rule['id']}"
+        too_far = await client.patch(path, json={"threshold": 150}, headers=own)
+        assert too_far.status_code == 422
+        assert (await client.get(path, headers=own)).json() == rule  # "80", as created (was "80.000000")
+        assert rule["threshold"] == "80"
+        changed = await client.patch(path, json={"threshold": "12.50"}, headers=own)
+        assert changed.status_code == 200 and changed.json()["threshold"] == "12.5"
+        assert (await client.get(path, headers=own)).json()["threshold"] == "12.5"
+        listed = (await client.get("/api/metrics/alert-rules", headers=own)).json()["items"]
+        assert [r["threshold"] for r in listed] == ["12.5"]
 
 
 async def test_roles_and_bad_input(metrics_service: MetricsService) -> None:

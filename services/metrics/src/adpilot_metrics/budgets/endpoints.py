@@ -1,4 +1,5 @@
-"""Budgets, pacing and alert rules (org-scoped: another org's ids answer 404)."""
+"""Budgets, pacing and alert rules (org-scoped: another org's ids answer 404, and so do accounts and campaigns
+the org does not know, like on the KPI and report endpoints)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
-from adpilot_metrics.access import in_org
+from adpilot_metrics.access import account_currency, check_campaign, in_org
 from adpilot_metrics.budgets.pacing import pacing_of
 from adpilot_metrics.budgets.schemas import (
+    MAX_SPEND_PCT,
     AlertFiringList,
     AlertFiringOut,
     AlertRuleIn,
@@ -43,8 +45,35 @@ async def _rule(session: AsyncSession, caller: AccessClaims, rule_id: uuid.UUID)
     return await in_org(session, AlertRule, rule_id, caller, "alert rule")
 
 
+async def _check_scope(
+    session: AsyncSession, caller: AccessClaims, account_id: uuid.UUID, campaign_id: str | None
+) -> str:
+    """The account's currency, if the org knows the account (and the campaign in it); a 404 otherwise."""
+    currency = await account_currency(session, org_of(caller), account_id)
+    if campaign_id is not None:
+        await check_campaign(session, org_of(caller), campaign_id, account_id)
+    return currency
+
+
+def _check_threshold(kind: str, threshold: Decimal) -> None:
+    """The schema bounds every threshold; percentages are bounded by what can ever fire."""
+    if kind == "ctr_drop_pct" and threshold > 100:
+        raise Problem(
+            422, "Invalid threshold", "A CTR drop is a percentage of the CTR: more than 100 can never happen."
+        )
+    if kind == "spend_over_budget_pct" and threshold > MAX_SPEND_PCT:
+        raise Problem(422, "Invalid threshold", f"A percentage threshold must be at most {MAX_SPEND_PCT}.")
+
+
 @router.post("/budgets", status_code=201)
 async def create_budget(body: BudgetIn, caller: Member, session: Session) -> BudgetOut:
+    currency = await _check_scope(session, caller, body.account_id, body.campaign_id)
+    if body.currency is not None and body.currency.upper() != currency:
+        raise Problem(
+            422,
+            "Currency mismatch",
+            f"Ad account {body.account_id} spends in {currency}: its budgets are in {currency} too.",
+        )
     budget = Budget(
         id=uuid.uuid4(),
         org_id=org_of(caller),
@@ -52,7 +81,7 @@ async def create_budget(body: BudgetIn, caller: Member, session: Session) -> Bud
         campaign_id=body.campaign_id,
         period=body.period,
         amount_micros=body.amount_micros,
-        currency=body.currency.upper(),
+        currency=currency,
         created_by=caller.user_id,
         created_at=datetime.now(UTC),
     )
@@ -135,10 +164,10 @@ async def create_alert_rule(body: AlertRuleIn, caller: Member, session: Session)
             raise Problem(
                 422, "Invalid period", "A CTR drop compares the last full day: its period is daily."
             )
+        await _check_scope(session, caller, body.account_id, body.campaign_id)
         account_id, campaign_id = body.account_id, body.campaign_id
         period = body.period or ("daily" if body.kind == "ctr_drop_pct" else "monthly")
-    if body.kind != "cpa_above" and body.threshold > 1000:
-        raise Problem(422, "Invalid threshold", "A percentage threshold must be at most 1000.")
+    _check_threshold(body.kind, body.threshold)
     rule = AlertRule(
         id=uuid.uuid4(),
         org_id=org_id,
@@ -182,8 +211,7 @@ async def update_alert_rule(
 ) -> AlertRuleOut:
     rule = await _rule(session, caller, rule_id)
     if body.threshold is not None:
-        if rule.kind != "cpa_above" and body.threshold > 1000:
-            raise Problem(422, "Invalid threshold", "A percentage threshold must be at most 1000.")
+        _check_threshold(rule.kind, body.threshold)
         rule.threshold = body.threshold
     if body.enabled is not None:
         rule.enabled = body.enabled

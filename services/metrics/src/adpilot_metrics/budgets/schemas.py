@@ -7,12 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Period = Literal["daily", "monthly"]
 AlertKind = Literal["spend_over_budget_pct", "cpa_above", "ctr_drop_pct"]
 CampaignId = Field(default=None, min_length=1, max_length=128, description="The platform's campaign id")
 MAX_MICROS = 10**15  # a billion in any currency: beyond it is a typo
+MAX_SPEND_PCT = 1000  # spend_over_budget_pct: ten times the budget is as far as an alert makes sense
 
 
 class BudgetIn(BaseModel):
@@ -22,7 +23,11 @@ class BudgetIn(BaseModel):
     campaign_id: str | None = CampaignId
     period: Period
     amount_micros: int = Field(gt=0, le=MAX_MICROS)
-    currency: str = Field(pattern="^[A-Za-z]{3}$")
+    currency: str | None = Field(
+        default=None,
+        pattern="^[A-Za-z]{3}$",
+        description="The account's currency (the default); any other is 422",
+    )
 
 
 class BudgetPatch(BaseModel):
@@ -60,9 +65,9 @@ class PacingOut(BaseModel):
 
 
 class AlertRuleIn(BaseModel):
-    """``spend_over_budget_pct``: ``budget_id`` and a percentage (account, campaign and period are the budget's).
-    ``cpa_above``: ``account_id``, target cost per conversion in micros, ``period`` (default monthly).
-    ``ctr_drop_pct``: ``account_id`` and a percentage (last full day vs the 7 days before)."""
+    """``spend_over_budget_pct``: ``budget_id`` and a percentage up to 1000 (account, campaign and period are
+    the budget's). ``cpa_above``: ``account_id``, target cost per conversion in micros, ``period`` (default
+    monthly). ``ctr_drop_pct``: ``account_id`` and a percentage up to 100 (last full day vs the 7 days before)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -83,6 +88,13 @@ class AlertRulePatch(BaseModel):
 
 class AlertRuleOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("threshold")
+    @classmethod
+    def as_sent(cls, value: Decimal) -> Decimal:
+        """The column keeps 6 decimals: read back "80.000000" as "80", like the create answered (and with no
+        exponent, which ``normalize`` alone would give: 8E+1)."""
+        return Decimal(format(value.normalize(), "f"))
 
     id: uuid.UUID
     kind: AlertKind

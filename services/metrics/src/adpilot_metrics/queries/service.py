@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.problems import Problem
+from adpilot_metrics.access import account_currency, check_campaign
 from adpilot_metrics.queries.schemas import (
     Bucket,
     Change,
@@ -115,39 +116,11 @@ def validate_range(date_from: date, date_to: date, max_days: int) -> None:
 
 async def check_scope(session: AsyncSession, selection: Selection) -> None:
     """404 for an account or campaign this org has no trace of: another org's id answers exactly like an
-    unknown one (known = mirrored from a campaign event, or present in the rollups)."""
-    params = {
-        "org_id": selection.org_id,
-        "account_id": selection.account_id,
-        "campaign_id": selection.campaign_id,
-    }
+    unknown one."""
     if selection.account_id is not None:
-        known = await session.scalar(
-            text(
-                "SELECT EXISTS (SELECT 1 FROM daily_account_rollups WHERE org_id = :org_id AND account_id = :account_id)"
-                " OR EXISTS (SELECT 1 FROM campaign_dimensions WHERE org_id = :org_id AND account_id = :account_id)"
-            ),
-            params,
-        )
-        if not known:
-            raise Problem(
-                404, "Account not found", f"No ad account {selection.account_id} in this organisation."
-            )
+        await account_currency(session, selection.org_id, selection.account_id)
     if selection.campaign_id is not None:
-        account = "" if selection.account_id is None else " AND account_id = :account_id"
-        known = await session.scalar(
-            text(
-                "SELECT EXISTS (SELECT 1 FROM daily_campaign_rollups"  # noqa: S608 - fixed fragments only
-                f" WHERE org_id = :org_id AND campaign_id = :campaign_id{account})"
-                " OR EXISTS (SELECT 1 FROM campaign_dimensions"
-                f" WHERE org_id = :org_id AND campaign_id = :campaign_id{account})"
-            ),
-            params,
-        )
-        if not known:
-            raise Problem(
-                404, "Campaign not found", f"No campaign {selection.campaign_id!r} in this organisation."
-            )
+        await check_campaign(session, selection.org_id, selection.campaign_id, selection.account_id)
 
 
 def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
