@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from adpilot_common.events.contracts.metrics import MetricsFetched
 from adpilot_connectors.platforms.base import (
@@ -174,9 +174,27 @@ def test_errors_are_classified_and_bounded() -> None:
     assert classify(PlatformError("odd")).kind == "platform_error"
     assert classify(OperationalError("SELECT 1", {}, ConnectionResetError())).retryable  # our DB blinked
     bug = classify(KeyError("campaign_id"))
-    assert (bug.kind, bug.retryable) == ("internal", False) and bug.message.startswith("KeyError")
+    assert (bug.kind, bug.retryable) == ("internal", False) and bug.message.startswith(
+        "Internal error (KeyError)"
+    )
     assert len(classify(InvalidRequest("x" * 5000)).message) == 2000
     assert [backoff_s(n) for n in (1, 2, 3, 10)] == [5.0, 10.0, 20.0, 300.0]
+
+
+def test_our_own_errors_say_what_failed_without_the_sql_or_its_parameters() -> None:
+    statement = "UPDATE campaigns SET daily_budget_micros=$1::BIGINT WHERE campaigns.id = $2::UUID"
+    driver = ValueError(
+        "invalid input for query argument $1: 1000000000000000000000000000000 (value out of int64 range)"
+    )
+    for exc in (
+        DataError(statement, (10**30, "4f1c0d4e-0000-4000-8000-000000000000"), driver),
+        OperationalError(statement, (10**30,), ConnectionResetError("reset by peer")),
+    ):
+        failure = classify(exc)
+        assert failure.kind == "internal"
+        assert failure.message.startswith(f"Internal error ({type(exc).__name__}): ")
+        for leaked in ("UPDATE", "SQL", "BIGINT", "1000000000", "4f1c0d4e", "parameters", "reset by peer"):
+            assert leaked not in failure.message, failure.message
 
 
 def test_secrets_are_redacted() -> None:

@@ -38,7 +38,7 @@ _SECRET_PATTERNS = (
 @dataclass(frozen=True)
 class SyncFailure:
     kind: ErrorKind
-    message: str  # redacted, bounded: stored on the run and published
+    message: str  # redacted, bounded: stored on the run and published (ours: no exception text)
     retryable: bool = False  # worth another attempt of the same run after a back-off
     retry_after_s: float | None = None  # rate limited: the platform's hint
     scope: str | None = None  # rate limited: what is exhausted (see adpilot_connectors.quota)
@@ -59,8 +59,16 @@ def classify(exc: BaseException, secrets: Iterable[str | None] = ()) -> SyncFail
     if isinstance(exc, PlatformError):
         return SyncFailure("platform_error", message)
     if _is_infrastructure(exc):  # our database or network blinked: the same attempt can simply run again
-        return SyncFailure("internal", f"{type(exc).__name__}: {message}", retryable=True)
-    return SyncFailure("internal", f"{type(exc).__name__}: {message}")
+        return SyncFailure(
+            "internal", internal_message(exc, "our database or network was unavailable"), retryable=True
+        )
+    return SyncFailure("internal", internal_message(exc, "the sync failed on our side"))
+
+
+def internal_message(exc: BaseException, what: str) -> str:
+    """What the run and its event say about our own failure. The exception's text stays in the logs: a database
+    error quotes the SQL with its parameters, which the API and other services have no business seeing."""
+    return f"Internal error ({type(exc).__name__}): {what}. The details are in the service's logs."
 
 
 def _is_infrastructure(exc: BaseException) -> bool:

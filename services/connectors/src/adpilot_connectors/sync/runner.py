@@ -124,6 +124,7 @@ def _log_failure(
         "error_kind": failure.kind,
         "error": failure.message,
     }
-    if failure.kind == "internal":  # our bug: keep the stack, without anything secret in it
+    if failure.kind == "internal":  # ours: the full text and the stack, here only, without anything secret
+        fields["detail"] = redact(f"{type(exc).__name__}: {exc}", secrets, limit=None)
         fields["traceback"] = redact("".join(traceback.format_exception(exc)), secrets, limit=None)
     log.warning("sync attempt failed", **fields)
