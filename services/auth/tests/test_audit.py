@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -64,7 +65,7 @@ async def test_other_services_append_through_audit_events_once(auth_app: AuthApp
         ),
         source="connectors",
         org_id=org_id,
-    )
+    ).model_copy(update={"occurred_at": datetime(2026, 3, 4, 9, 56, 42, 123000, tzinfo=UTC)})
     js = nats_client.jetstream()
     await js.publish("audit.v1.requested", event.to_bytes(), headers={"Nats-Msg-Id": str(event.id)})
     await js.publish("audit.v1.requested", event.to_bytes(), headers={"Nats-Msg-Id": "redelivered-copy"})
@@ -81,6 +82,9 @@ async def test_other_services_append_through_audit_events_once(auth_app: AuthApp
     assert str(await auth_app.scalar("SELECT org_id FROM audit_log WHERE action = 'campaign.paused'")) == str(
         org_id
     )
+    # Stamped with when connectors paused it, not when the consumer inserted the row.
+    stamped = await auth_app.scalar("SELECT occurred_at FROM audit_log WHERE action = 'campaign.paused'")
+    assert stamped == event.occurred_at
 
 
 async def test_retention_purges_only_old_rows(auth_app: AuthApp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,17 +34,20 @@ async def record(
     resource_id: str | None = None,
     changes: dict[str, Any] | None = None,
     source: str = "auth",
+    occurred_at: datetime | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            action=action,
-            actor_user_id=actor_user_id,
-            org_id=org_id if org_id is not None else (context.org_id if context else None),
-            resource_type=resource_type,
-            resource_id=resource_id,
-            changes=changes,
-            ip=context.ip if context else None,
-            user_agent=(context.user_agent or "")[:512] if context else None,
-            source=source,
-        )
+    """``occurred_at``: when another service's action happened (its event's time); by default now."""
+    entry = AuditEntry(
+        action=action,
+        actor_user_id=actor_user_id,
+        org_id=org_id if org_id is not None else (context.org_id if context else None),
+        resource_type=resource_type,
+        resource_id=resource_id,
+        changes=changes,
+        ip=context.ip if context else None,
+        user_agent=(context.user_agent or "")[:512] if context else None,
+        source=source,
     )
+    if occurred_at is not None:  # otherwise the column's default (now()); an explicit None would be NULL
+        entry.occurred_at = occurred_at
+    session.add(entry)

@@ -20,4 +20,6 @@ async def on_audit_requested(session: AsyncSession, event: EventEnvelope, payloa
         resource_id=payload.resource_id,
         changes=payload.changes,
         source=event.source[:32],
+        # Stamped with when it happened, not when this consumer got to it (retries, lag, replays).
+        occurred_at=event.occurred_at,
     )
