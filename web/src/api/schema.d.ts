@@ -1716,9 +1716,9 @@ export interface components {
         };
         /**
          * AlertRuleIn
-         * @description ``spend_over_budget_pct``: ``budget_id`` and a percentage (account, campaign and period are the budget's).
-         *     ``cpa_above``: ``account_id``, target cost per conversion in micros, ``period`` (default monthly).
-         *     ``ctr_drop_pct``: ``account_id`` and a percentage (last full day vs the 7 days before).
+         * @description ``spend_over_budget_pct``: ``budget_id`` and a percentage up to 1000 (account, campaign and period are
+         *     the budget's). ``cpa_above``: ``account_id``, target cost per conversion in micros, ``period`` (default
+         *     monthly). ``ctr_drop_pct``: ``account_id`` and a percentage up to 100 (last full day vs the 7 days before).
          */
         AlertRuleIn: {
             /** Account Id */
@@ -2687,8 +2687,11 @@ export interface components {
              * @description The platform's campaign id
              */
             campaign_id?: string | null;
-            /** Currency */
-            currency: string;
+            /**
+             * Currency
+             * @description The account's currency (the default); any other is 422
+             */
+            currency?: string | null;
             /**
              * Period
              * @enum {string}
@@ -3213,7 +3216,10 @@ export interface components {
              * @description Set once the file is ready
              */
             download_path?: string | null;
-            /** Error */
+            /**
+             * Error
+             * @description Set when the report failed: what to do about it (details are logged)
+             */
             error: string | null;
             /** File Name */
             file_name: string | null;
