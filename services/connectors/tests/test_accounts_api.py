@@ -148,7 +148,13 @@ async def test_campaigns_filter_sort_and_page(world: World) -> None:
     assert {c["account_id"] for c in by_account["items"]} == {str(account_id)}
     assert (await get(app, viewer, "/campaigns", platform="meta"))["total"] == 0
     assert (await get(app, viewer, "/campaigns", platform="sandbox"))["total"] == everything["total"]
-    assert (await get(app, viewer, "/campaigns", account_id=str(world.theirs.first[1])))["total"] == 0
+    for foreign in (world.theirs.first[1], uuid.uuid4()):  # another org's account, or none: 404 as elsewhere
+        assert_problem(
+            await app.client.get(
+                f"{API}/campaigns", params={"account_id": str(foreign)}, headers=viewer.headers
+            ),
+            404,
+        )
     paused = await get(app, viewer, "/campaigns", status="PAUSED", limit=200)
     assert paused["total"] == sum(c.status.value == "PAUSED" for c in platform_campaigns) > 0
     assert {c["status"] for c in paused["items"]} == {"PAUSED"}
@@ -195,6 +201,26 @@ async def test_campaigns_filter_sort_and_page(world: World) -> None:
             await app.client.get(f"{API}/campaigns", params=bad, headers=viewer.headers), 422
         )
         assert problem["errors"], bad
+
+
+async def test_the_search_box_finds_names_platform_ids_and_adpilot_ids(world: World) -> None:
+    app, mine, viewer = world.app, world.mine, world.viewer
+    listed = (await get(app, viewer, "/campaigns", limit=200))["items"]
+
+    async def found(q: str) -> set[str]:
+        return {c["external_id"] for c in (await get(app, viewer, "/campaigns", q=q, limit=200))["items"]}
+
+    campaign = listed[0]
+    by_external = {c["external_id"] for c in listed if c["external_id"].startswith(campaign["external_id"])}
+    assert await found(campaign["external_id"]) == by_external  # exact (and the ids it prefixes)
+    prefix = f"{mine.first[0]}-c"
+    assert await found(prefix) == {c["external_id"] for c in listed if c["external_id"].startswith(prefix)}
+    assert len(await found(prefix)) > 1
+    assert await found(campaign["id"]) == {campaign["external_id"]}  # AdPilot's id: exact
+    assert await found(campaign["id"][:8]) == set()  # ...and only exact
+    assert await found(str(uuid.uuid4())) == set()
+    theirs = (await get(app, world.theirs.tenant, "/campaigns", limit=1))["items"][0]
+    assert await found(theirs["id"]) == await found(theirs["external_id"]) == set()  # other orgs' stay hidden
 
 
 async def test_a_campaign_with_its_ad_groups_and_ads(world: World) -> None:

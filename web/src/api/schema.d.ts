@@ -9159,7 +9159,7 @@ export interface operations {
                 account_id?: string | null;
                 platform?: ("google" | "meta" | "tiktok" | "sandbox") | null;
                 status?: ("ENABLED" | "PAUSED" | "REMOVED") | null;
-                /** @description Name contains (case-insensitive) */
+                /** @description Name contains (case-insensitive), platform campaign id starts with, or AdPilot campaign id */
                 q?: string | null;
                 /** @description name|status|budget|updated; '-' = descending */
                 sort?: string;

@@ -86,7 +86,13 @@ async def list_campaigns(
     account_id: uuid.UUID | None = None,
     platform: PlatformName | None = None,
     status: CampaignStatus | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name contains (case-insensitive)")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Name contains (case-insensitive), platform campaign id starts with, or AdPilot campaign id",
+        ),
+    ] = None,
     sort: Annotated[
         str, Query(pattern=CAMPAIGN_SORT_PATTERN, description="name|status|budget|updated; '-' = descending")
     ] = "name",
@@ -96,6 +102,10 @@ async def list_campaigns(
     assert caller.org_id is not None
     f = CampaignFilter(account_id=account_id, platform=platform, status=status, q=q)
     async with ctx.sessions() as session, session.begin():
+        if (
+            account_id is not None
+        ):  # another org's or an unknown account: 404, as on every account-scoped path
+            await account_in_org(session, caller.org_id, account_id)
         rows, total = await queries.campaign_page(session, caller.org_id, f, sort, limit, offset)
     return CampaignPage(items=[_campaign_out(c, a) for c, a in rows], total=total, limit=limit, offset=offset)
 

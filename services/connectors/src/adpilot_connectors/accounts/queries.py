@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -85,8 +86,20 @@ def _campaigns(org_id: uuid.UUID, f: CampaignFilter) -> Select[Any]:
     if f.status is not None:
         query = query.where(CampaignRow.status == f.status)
     if f.q:
-        query = query.where(CampaignRow.name.icontains(f.q, autoescape=True))
+        query = query.where(_search(f.q))
     return query
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """What the SPA's "Campaign name or id" box finds: the name (contains, any case), the platform's campaign id
+    (exact or prefix) or AdPilot's campaign id (exact)."""
+    matches = [
+        CampaignRow.name.icontains(q, autoescape=True),
+        CampaignRow.external_id.startswith(q.strip(), autoescape=True),
+    ]
+    with suppress(ValueError):  # not shaped like a UUID: no campaign has it as id
+        matches.append(CampaignRow.id == uuid.UUID(q.strip()))
+    return or_(*matches)
 
 
 async def campaign_page(
