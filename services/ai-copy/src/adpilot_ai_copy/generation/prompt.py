@@ -40,7 +40,8 @@ def _platform_rules(platform: str, ctx: RuleContext) -> str:
         return f"""Platform: Google Ads responsive search ad. Each variant is an object with:
 - "headlines": {GOOGLE_HEADLINES[0]} to {GOOGLE_HEADLINES[1]} strings (write 8 to 10), each {_limit("headlines")};
 - "descriptions": {GOOGLE_DESCRIPTIONS[0]} to {GOOGLE_DESCRIPTIONS[1]} strings (write 3), each {_limit("descriptions")};
-- "path1" and "path2": display URL path segments, {_limit("path1")}, no spaces (may be null)."""
+- "path1" and "path2": display URL path segments, {_limit("path1")}, no spaces (may be null).
+No emoji or decorative symbols (★ ✓ ☎) anywhere: Google refuses them; © ® ™ are fine."""
     if platform == "meta":
         return f"""Platform: Meta (Facebook/Instagram) link ad. Each variant is an object with:
 - "primary_text": aim for {_limit("primary_text")}, never more than {ctx.meta_primary_text_max};

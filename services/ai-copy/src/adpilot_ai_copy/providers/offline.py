@@ -16,6 +16,7 @@ from adpilot_ai_copy.brief import CopyBrief
 from adpilot_ai_copy.providers.base import OFFLINE, Completion, CopyTask, Message
 from adpilot_ai_copy.rules.platforms import LIMITS, RuleContext
 from adpilot_ai_copy.rules.text import clean_line, fit, text_length
+from adpilot_common.text_width import without_decorative_symbols
 
 _LOUD_TONES = {"bold", "playful", "energetic", "excited", "fun", "urgent"}
 GOOGLE_HEADLINES_PER_VARIANT = 8
@@ -95,7 +96,8 @@ def _pools(brief: CopyBrief, rules: RuleContext, count: int = 1) -> dict[str, li
                       "Easy Online Ordering", "Find Out More", "Start Your Order", "Browse the Range",
                       "Delivered to Your Door"],
         "descriptions": [f"{p} for {a}.{offer}", f"Discover {p}, made for {a}{end}",
-                         f"{o or 'See what is new'}. Order {p} online{end}", f"A {brief.tone} take on {p}{end}",
+                         f"{o or 'See what is new'}. Order {p} online{end}",
+                         f"{_article(brief.tone)} {brief.tone} take on {p}{end}",
                          f"Made for {a}. Find out more and order online{end}",
                          "Order online in minutes and see the whole range.", "Browse the range and order online."],
         "path1": [_slug(p), "offers", "shop"],
@@ -112,10 +114,13 @@ def _pools(brief: CopyBrief, rules: RuleContext, count: int = 1) -> dict[str, li
 
 def _usable(lines: Iterable[str], name: str, rules: RuleContext, core: set[str], count: int) -> list[str]:
     rule = LIMITS[name]
+    # Where the platform refuses emoji and symbols (Google), the brief's are left out, not the whole line.
+    plain = _without_symbols if rule.no_symbols else clean_line
+    core = {plain(c) for c in core}
     out: list[str] = []
-    for line in lines:
+    for line in map(plain, lines):
         fitted = fit(line, rule.maximum, rule.counting)
-        if fitted != clean_line(line) and line not in core:
+        if fitted != line and line not in core:
             continue  # a cut template line reads badly: "Discover" instead of "Discover <product>"
         fresh = fitted.casefold() not in {o.casefold() for o in out}
         if text_length(fitted, rule.counting) >= rule.minimum and fresh and not rules.banned.found_in(fitted):
@@ -127,6 +132,27 @@ def _usable(lines: Iterable[str], name: str, rules: RuleContext, core: set[str],
         out.append(filler.format(n))
         n += 1
     return out
+
+
+# Words that start with a vowel letter but a consonant sound ("a unique"), and the reverse ("an honest").
+_A_BEFORE = ("uni", "use", "usu", "uti", "eu", "one", "once")
+_AN_BEFORE = ("hon", "hour", "heir")
+
+
+def _article(word: str) -> str:
+    """ "A" or "An" before ``word``, by its first sound as far as its spelling tells."""
+    w = word.casefold()
+    vowel = w[:1] in set("aeiou") and not w.startswith(_A_BEFORE)
+    return "An" if vowel or w.startswith(_AN_BEFORE) else "A"
+
+
+def _without_symbols(line: str) -> str:
+    """``line`` without emoji and decorative symbols, and without the gaps they leave ("Paulo 🚰, made" ->
+    "Paulo, made")."""
+    return _GAP_BEFORE_PUNCTUATION.sub(r"\1", clean_line(without_decorative_symbols(line)))
+
+
+_GAP_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 
 
 def _slug(text: str) -> str:

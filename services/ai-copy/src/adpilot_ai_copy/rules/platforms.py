@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from adpilot_ai_copy.rules.banned import BannedTerms
 from adpilot_ai_copy.rules.text import Counting, clean_value, text_length
 from adpilot_common.events.contracts.copy import CopyPlatform
+from adpilot_common.text_width import decorative_symbols
 
 PLATFORMS: tuple[CopyPlatform, ...] = get_args(CopyPlatform)
 NO_BANNED_TERMS = BannedTerms()
@@ -47,16 +48,19 @@ class FieldLimit:
     maximum: int
     counting: Counting
     minimum: int = 1
+    # Why emoji and decorative symbols are refused in this field; None: they are allowed.
+    no_symbols: str | None = None
 
 
 _WIDE, _POINTS = Counting.WIDE_AS_TWO, Counting.CODE_POINTS
+_GOOGLE_EDITORIAL = "Google Ads' editorial policy refuses emoji and decorative symbols"
 # Every line field of every platform (field names do not collide across platforms). Meta's primary text holds
 # its *recommended* length here; its hard cap is per deployment (RuleContext.meta_primary_text_max).
 LIMITS: dict[str, FieldLimit] = {
-    "headlines": FieldLimit(30, _WIDE),
-    "descriptions": FieldLimit(90, _WIDE),
-    "path1": FieldLimit(15, _WIDE),
-    "path2": FieldLimit(15, _WIDE),
+    "headlines": FieldLimit(30, _WIDE, no_symbols=_GOOGLE_EDITORIAL),
+    "descriptions": FieldLimit(90, _WIDE, no_symbols=_GOOGLE_EDITORIAL),
+    "path1": FieldLimit(15, _WIDE, no_symbols=_GOOGLE_EDITORIAL),
+    "path2": FieldLimit(15, _WIDE, no_symbols=_GOOGLE_EDITORIAL),
     "primary_text": FieldLimit(125, _POINTS),
     "headline": FieldLimit(40, _POINTS),
     "description": FieldLimit(30, _POINTS),
@@ -71,7 +75,8 @@ def _rule_error(message: str, **values: Any) -> PydanticCustomError:
 
 
 def _line(field: str) -> Callable[[str, ValidationInfo], str]:
-    """A validator of one line: not empty, within the platform's length (counted its way), no banned term."""
+    """A validator of one line: not empty, within the platform's length (counted its way), no emoji where the
+    platform refuses them, no banned term."""
     rule = LIMITS[field]
 
     def check(value: str, info: ValidationInfo) -> str:
@@ -96,6 +101,14 @@ def _line(field: str) -> Callable[[str, ValidationInfo], str]:
                 length=length,
                 wide=wide,
                 minimum=rule.minimum,
+            )
+        symbols = decorative_symbols(value) if rule.no_symbols else []
+        if symbols:
+            raise _rule_error(
+                "{text} contains {symbols}; {reason}",
+                text=repr(value),
+                symbols=" ".join(symbols),
+                reason=rule.no_symbols,
             )
         banned = ctx.banned.found_in(value)
         if banned:
@@ -130,7 +143,8 @@ def _no_duplicates(lines: list[str], what: str) -> None:
 
 
 class GoogleRsa(BaseModel):
-    """A Google responsive search ad: 3-15 headlines of at most 30, 2-4 descriptions of at most 90, paths 15."""
+    """A Google responsive search ad: 3-15 headlines of at most 30, 2-4 descriptions of at most 90, paths 15;
+    no emoji or decorative symbols anywhere (editorial policy)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -37,9 +37,15 @@ def text_length(text: str, counting: Counting) -> int:
     return display_width(text)
 
 
+# Where a shortened line may end best: before a dash, bar, colon, comma or full stop between two phrases.
+_PHRASE_BREAK = re.compile(r"\s+[-\u2013\u2014|]\s+|[:;,.]\s+")
+
+
 def fit(text: str, limit: int, counting: Counting) -> str:
-    """``text`` shortened to ``limit``: at the last word boundary that fits when there is one (so Latin copy
-    never ends mid-word), else character by character (CJK has no spaces)."""
+    """``text`` shortened to ``limit``: at the end of its last whole phrase when that keeps at least half of
+    the limit ("Plumbing 24/7 — Zürich & São Paulo" -> "Plumbing 24/7", not "… Zürich & São"), else at the
+    last word boundary that fits (so Latin copy never ends mid-word), else character by character (CJK has
+    no spaces)."""
     text = clean_line(text)
     if text_length(text, counting) <= limit:
         return text
@@ -53,4 +59,7 @@ def fit(text: str, limit: int, counting: Counting) -> str:
     head = text[:cut]
     if cut < len(text) and text[cut] != " " and " " in head:
         head = head[: head.rindex(" ")]
+    phrases = [m.start() for m in _PHRASE_BREAK.finditer(head + " ")]
+    if phrases and text_length(head[: phrases[-1]], counting) * 2 >= limit:
+        head = head[: phrases[-1]]
     return head.rstrip(" ,;:-\u2013\u2014")  # no dangling separators or dashes

@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from adpilot_common.text_width import decorative_symbols
 from adpilot_connectors.config import Settings
-from adpilot_connectors.platforms.base import Platform
+from adpilot_connectors.platforms.base import NewAd, Platform
 from adpilot_connectors.platforms.meta.mapping import ad_creative_problems
 from adpilot_connectors.platforms.tiktok import ad_copy_problems, ad_group_targeting
 from adpilot_connectors.writes.schemas import (
@@ -112,7 +113,7 @@ def _ad_problems(operation: CreateAd, platform: Platform, settings: Settings) ->
     if platform in _RSA_PLATFORMS:
         from adpilot_connectors.platforms.google_ads.client import rsa_copy_problems  # SDK: lazily
 
-        return rsa_copy_problems(item)
+        return rsa_copy_problems(item) + _symbol_problems(item)
     if platform is Platform.META:
         problems = ad_creative_problems(item)
         if not (item.identity_id or settings.meta.page_id):
@@ -123,6 +124,23 @@ def _ad_problems(operation: CreateAd, platform: Platform, settings: Settings) ->
         problems.append("a TikTok ad needs identity_id; none is configured for the app")
     if not (item.video_id or item.image_id):
         problems.append("a TikTok ad needs video_id or image_id")
+    return problems
+
+
+def _symbol_problems(item: NewAd) -> list[str]:
+    """Google Ads' editorial policy refuses emoji and decorative symbols: the rule ai-copy writes its copy by
+    (adpilot_common.text_width), so copy it accepted is never refused here."""
+    lines: list[tuple[str, int | None, str]] = [("headline", n, t) for n, t in enumerate(item.headlines, 1)]
+    lines += [("description", n, t) for n, t in enumerate(item.descriptions, 1)]
+    lines += [(label, None, t) for label, t in (("path1", item.path1), ("path2", item.path2)) if t]
+    problems = []
+    for what, n, text in lines:
+        symbols = decorative_symbols(text)
+        if symbols:
+            name = f"{what} {n}" if n else what
+            problems.append(
+                f"{name} contains {' '.join(symbols)}; Google Ads refuses emoji and decorative symbols"
+            )
     return problems
 
 
