@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 
 import jwt
@@ -155,3 +156,39 @@ async def test_mfa_changes_are_filed_in_the_callers_org_audit_log(auth_app: Auth
         )
     ).json()
     assert [i["action"] for i in page["items"]] == ["mfa.enabled", "mfa.enrolment_started"]
+
+
+async def test_switching_to_an_org_that_requires_mfa_says_so(auth_app: AuthApp):
+    owner = await signed_in(auth_app, "owner@example.com")
+    [strict] = (await auth_app.client.get("/api/auth/orgs", headers=owner)).json()
+    await auth_app.client.patch(f"/api/auth/orgs/{strict['id']}", json={"require_mfa": True}, headers=owner)
+    await auth_app.client.post(
+        f"/api/auth/orgs/{strict['id']}/invitations", json={"email": "bob@example.com"}, headers=owner
+    )
+    token = json.loads(
+        await auth_app.scalar("SELECT payload FROM outbox_messages WHERE subject = 'user.v1.invited'")
+    )["data"]["token"]
+    bob = await signed_in(auth_app, "bob@example.com")
+    joined = await auth_app.client.post(
+        "/api/auth/orgs/invitations/accept", json={"token": token}, headers=bob
+    )
+    assert joined.status_code == 200
+
+    refused = await auth_app.client.post(f"/api/auth/orgs/{strict['id']}/switch", headers=bob)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["type"] == "https://adpilot.dev/problems/org-requires-mfa"
+    assert problem["org_id"] == strict["id"]
+    assert "requires two-factor authentication" in problem["detail"] and "set up" in problem["detail"]
+    # Bob's session stays in his own org: a refreshed token still acts there.
+    own = jwt.decode(bob["Authorization"][7:], options={"verify_signature": False})["org"]
+    assert (
+        str(
+            await auth_app.scalar(
+                "SELECT org_id FROM login_sessions WHERE id = :id",
+                id=jwt.decode(bob["Authorization"][7:], options={"verify_signature": False})["sid"],
+            )
+        )
+        == own
+    )

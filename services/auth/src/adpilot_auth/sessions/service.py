@@ -22,6 +22,10 @@ from adpilot_auth.users.service import normalise_email
 from adpilot_common.crypto import SecretBox
 from adpilot_common.events.contracts.session import SessionRevoked
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
+from adpilot_common.problems import Problem
+
+# Switching to an org that requires MFA in a session that has not passed it (the SPA links to enrolment).
+MFA_REQUIRED_PROBLEM = "https://adpilot.dev/problems/org-requires-mfa"
 
 
 @dataclass(frozen=True)
@@ -295,5 +299,22 @@ async def switch_org(
     login = await session.get(LoginSession, session_id)
     if login is None or login.revoked_at is not None or login.user_id != membership.user_id:
         raise InvalidRefreshToken
+    org = await session.get(Org, membership.org_id)
+    if org is not None and org.require_mfa and not login.mfa_verified:
+        # Refused with the reason, the session left where it was: a token without an org would only earn
+        # "Select an organisation first" from every service, with no word of MFA.
+        user = await session.get(User, login.user_id)
+        step = (
+            "sign out and sign in again with your authenticator code"
+            if user is not None and user.mfa_enabled
+            else "set up two-factor authentication under Account security, then sign in again"
+        )
+        raise Problem(
+            403,
+            "Two-factor authentication required",
+            f"{org.name} requires two-factor authentication: {step}.",
+            type_=MFA_REQUIRED_PROBLEM,
+            org_id=str(org.id),
+        )
     login.org_id = membership.org_id
     return await access_token(session, settings, box, login, membership.role)
