@@ -16,6 +16,7 @@ from adpilot_ai_copy.models import Generation
 from adpilot_ai_copy.providers.base import CopyProvider
 from adpilot_ai_copy.providers.factory import build_provider
 from adpilot_ai_copy.variants.endpoints import router as variants_router
+from adpilot_ai_copy.variants.publishing import on_copy_publish_failed, on_copy_published
 from adpilot_common.app import create_service_app
 from adpilot_common.db import asyncpg_dsn
 from adpilot_common.jobs import JobRunner
@@ -54,6 +55,9 @@ def create_app(
         log.info("copy generator", provider=provider.name, offline=provider.offline,
                  fallbacks=[p.model for p in settings.providers])  # fmt: skip
 
+    # How publishing approved copy ended (connectors): the variant's publish state.
+    runtime.consume("connector.v1.copy_published", on_copy_published)
+    runtime.consume("connector.v1.copy_publish_failed", on_copy_publish_failed)
     runtime.on_start(announce)
     runtime.in_background(runner.start, runner.stop)
     app = create_service_app(

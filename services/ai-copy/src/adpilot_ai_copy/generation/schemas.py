@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,20 @@ class ApprovalOut(BaseModel):
     final_url: str | None = None
 
 
+class PublishOut(BaseModel):
+    """Publishing approved copy to its target ad group (connectors create the ad, paused)."""
+
+    state: Literal["queued", "published", "failed"] = Field(
+        description="queued: sent to connectors; published: the ad exists (ad_id); failed: see reason"
+    )
+    ad_id: str | None = Field(default=None, description="The platform's id of the new ad (published)")
+    job_id: uuid.UUID | None = Field(default=None, description="connectors' write job, once it ended")
+    reason: str | None = Field(
+        default=None, description="Why publishing failed (failed): approve again with a corrected target"
+    )
+    updated_at: datetime | None = None
+
+
 class VariantOut(BaseModel):
     id: uuid.UUID
     generation_id: uuid.UUID
@@ -46,6 +60,7 @@ class VariantOut(BaseModel):
     approved_by: uuid.UUID | None
     approved_at: datetime | None
     approval: ApprovalOut | None
+    publish: PublishOut | None = Field(description="None when the approval named no target (or not approved)")
     updated_at: datetime
 
 

@@ -6,7 +6,14 @@ import uuid
 from collections import Counter
 from decimal import Decimal
 
-from adpilot_ai_copy.generation.schemas import ApprovalOut, BatchOut, GenerationOut, UsageOut, VariantOut
+from adpilot_ai_copy.generation.schemas import (
+    ApprovalOut,
+    BatchOut,
+    GenerationOut,
+    PublishOut,
+    UsageOut,
+    VariantOut,
+)
 from adpilot_ai_copy.models import CopyVariant, Generation
 from adpilot_ai_copy.rules.platforms import copy_warnings
 from adpilot_common.jobs import JobStatus
@@ -31,7 +38,20 @@ def variant_out(row: CopyVariant, meta_recommended: int) -> VariantOut:
         approved_by=row.approved_by,
         approved_at=row.approved_at,
         approval=ApprovalOut.model_validate(row.approval) if row.approval else None,
+        publish=publish_out(row),
         updated_at=row.updated_at,
+    )
+
+
+def publish_out(row: CopyVariant) -> PublishOut | None:
+    if row.publish_state is None:
+        return None
+    return PublishOut(
+        state=row.publish_state,  # the column holds only these three
+        ad_id=row.published_ad_id,
+        job_id=row.publish_job_id,
+        reason=row.publish_error,
+        updated_at=row.publish_updated_at,
     )
 
 

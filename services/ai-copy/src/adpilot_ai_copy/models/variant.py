@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,5 +29,13 @@ class CopyVariant(Base):
     approved_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approval: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # target account / ad group / final URL
+    # Publishing the approved copy to its target (connectors reports how it ended): queued | published | failed,
+    # None when the approval named no target. Only outcomes of the latest approval (its event id) count.
+    publish_state: Mapped[str | None] = mapped_column(String(16))
+    publish_approval_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    publish_job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    published_ad_id: Mapped[str | None] = mapped_column(String(64))
+    publish_error: Mapped[str | None] = mapped_column(Text)
+    publish_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -61,8 +61,12 @@ async def regenerate_field(
 
 @router.post(
     "/{variant_id}/approve",
-    summary="Approve: publishes copy.v1.approved for connectors (ad created PAUSED)",
-    responses=APPROVED_ALREADY,
+    summary="Approve: publishes copy.v1.approved for connectors (ad created PAUSED); a failed publish may be "
+    "approved again with a corrected target",
+    responses={
+        409: {"description": "Approved already (and not failed to publish); approved copy cannot change"},
+        422: {"description": "Invalid target, or a re-approval without a complete target"},
+    },
 )
 async def approve_variant(
     variant_id: uuid.UUID, body: ApproveRequest, caller: Member, ai: Ctx, session: Db

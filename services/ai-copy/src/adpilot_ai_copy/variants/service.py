@@ -19,7 +19,7 @@ from adpilot_ai_copy.generation.service import Failure
 from adpilot_ai_copy.models import CopyVariant, Generation
 from adpilot_ai_copy.providers.base import ProviderUnavailable
 from adpilot_ai_copy.rules.platforms import MODELS, copy_fields, validate_copy
-from adpilot_ai_copy.variants import repository
+from adpilot_ai_copy.variants import publishing, repository
 from adpilot_ai_copy.variants.schemas import ApproveRequest, EditRequest, RegenerateRequest
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
@@ -134,16 +134,35 @@ async def _usage(
 async def approve(
     session: AsyncSession, caller: AccessClaims, variant_id: uuid.UUID, body: ApproveRequest
 ) -> CopyVariant:
-    """Mark approved and stage ``copy.v1.approved`` in the same transaction."""
-    variant, generation = await _draft(session, caller, variant_id)
+    """Mark approved and stage ``copy.v1.approved`` in the same transaction. With a complete target (account,
+    ad group, final URL: what connectors need to create the ad) the variant's publishing is ``queued`` until
+    connectors report how it ended. Approved copy whose publishing failed may be approved again with a corrected
+    target; its copy stays frozen, and only the outcome of the latest approval counts (the event id)."""
+    assert caller.org_id is not None  # require_role refuses callers without an org
+    found = await repository.get(session, caller.org_id, variant_id, for_update=True)
+    if found is None:
+        raise Problem(404, detail="No such copy variant.")
+    variant, generation = found
+    retarget = variant.status == APPROVED
+    if retarget and variant.publish_state != publishing.FAILED:
+        raise Problem(409, detail="This variant is approved already; approved copy cannot change.")
     final_url = body.final_url or generation.request.get("final_url")
+    target = body.account_id is not None and body.ad_group_id is not None and final_url is not None
+    if retarget and not target:
+        raise Problem(
+            422,
+            "Target needed",
+            "Publishing this copy failed; name the ad account, ad group and final URL to try again.",
+        )
     approval = {"account_id": str(body.account_id) if body.account_id else None, "ad_group_id": body.ad_group_id,
                 "final_url": final_url}  # fmt: skip
+    approval_id = uuid.uuid4()  # the event's id: connectors' outcome events name it
     variant.status = APPROVED
     variant.approved_by = caller.user_id
     variant.approved_at = func.now()
     variant.approval = approval
     variant.updated_at = func.now()
+    publishing.queue(variant, approval_id if target else None)
     headlines, descriptions = connector_lines(variant.platform, variant.fields)
     data = CopyApproved(
         copy_id=variant.id,
@@ -162,7 +181,8 @@ async def approve(
         provider=generation.provider or "",
         offline=bool(generation.offline),
     )
-    await add_to_outbox(session, build_event("copy.v1.approved", data, source=SOURCE, org_id=caller.org_id))
+    event = build_event("copy.v1.approved", data, source=SOURCE, org_id=caller.org_id, event_id=approval_id)
+    await add_to_outbox(session, event)
     await session.flush()
     await session.refresh(variant)
     return variant
