@@ -13,7 +13,7 @@ import {
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { applyServerErrors, SelectField, SubmitButton, TextField } from '../../components/Form';
 import { Notice } from '../../components/States';
-import { ruleBody, ruleSchema, type RuleForm } from './schemas';
+import { MAX_CTR_DROP_PERCENT, MAX_PERCENT, ruleBody, ruleSchema, type RuleForm } from './schemas';
 import { ScopeFields } from './ScopeFields';
 import { useAccountCampaigns, useAccountIndex } from './scope';
 
@@ -29,11 +29,11 @@ const RULE_DEFAULTS: RuleForm = {
 export function thresholdHint(kind: AlertKind, currency: string | undefined): string {
   switch (kind) {
     case 'spend_over_budget_pct':
-      return 'Percent of the budget spent in its period, e.g. 80 (up to 1000).';
+      return `Percent of the budget spent in its period, e.g. 80 (up to ${MAX_PERCENT}).`;
     case 'cpa_above':
       return `Target cost per conversion in ${currency ?? 'the account\u2019s currency'}, e.g. 25.`;
     case 'ctr_drop_pct':
-      return 'Percent drop of yesterday\u2019s CTR below the 7 days before, e.g. 30.';
+      return `Percent drop of yesterday\u2019s CTR below the 7 days before, e.g. 30 (up to ${MAX_CTR_DROP_PERCENT}).`;
   }
 }
 
@@ -44,8 +44,7 @@ export function AlertRuleForm({ budgets, labelOf }: { budgets: Budget[]; labelOf
   const [created, setCreated] = useState(false);
   const budgetById = new Map(budgets.map((b) => [b.id, b]));
   const currencyOf = (form: RuleForm) =>
-    (form.kind === 'spend_over_budget_pct' ? budgetById.get(form.budget_id)?.currency : byId.get(form.account_id)?.currency) ??
-    'EUR';
+    form.kind === 'spend_over_budget_pct' ? budgetById.get(form.budget_id)?.currency : byId.get(form.account_id)?.currency;
   const {
     register,
     handleSubmit,

@@ -28,7 +28,7 @@ export function formatThreshold(rule: Pick<AlertRule, 'kind' | 'threshold'>, cur
   return rule.kind === 'cpa_above' ? formatMicros(Math.round(value), currency) : `${value}%`;
 }
 
-function EditRuleForm({ rule, currency, onDone }: { rule: AlertRule; currency: string; onDone: () => void }) {
+function EditRuleForm({ rule, currency, onDone }: { rule: AlertRule; currency: string | undefined; onDone: () => void }) {
   const update = useUpdateAlertRule();
   const schema = z.object({ threshold: z.string() }).superRefine((form, ctx) => {
     const issue = thresholdIssue(rule.kind, form.threshold, currency);
@@ -66,7 +66,7 @@ function EditRuleForm({ rule, currency, onDone }: { rule: AlertRule; currency: s
   );
 }
 
-function EditRuleDialog({ rule, label, currency }: { rule: AlertRule; label: string; currency: string }) {
+function EditRuleDialog({ rule, label, currency }: { rule: AlertRule; label: string; currency: string | undefined }) {
   const [open, setOpen] = useState(false);
   return (
     <Dialog open={open} onOpenChange={setOpen}>
@@ -84,7 +84,7 @@ function EditRuleDialog({ rule, label, currency }: { rule: AlertRule; label: str
   );
 }
 
-function RuleActions({ rule, label, currency }: { rule: AlertRule; label: string; currency: string }) {
+function RuleActions({ rule, label, currency }: { rule: AlertRule; label: string; currency: string | undefined }) {
   const client = useQueryClient();
   const { keys } = useDashboardScope();
   const toggle = useUpdateAlertRule();
@@ -157,7 +157,7 @@ export function AlertRuleList({
                 {scopeOf(rule)} · {PERIOD_LABELS[rule.period]}
               </p>
             </div>
-            {canEdit ? <RuleActions rule={rule} label={label} currency={currency ?? 'EUR'} /> : null}
+            {canEdit ? <RuleActions rule={rule} label={label} currency={currency} /> : null}
           </li>
         );
       })}

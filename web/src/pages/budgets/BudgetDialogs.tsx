@@ -30,7 +30,7 @@ function NewBudgetForm({ onDone }: { onDone: () => void }) {
   const currency = currencyOf(accountId);
 
   const submit = handleSubmit((form) => {
-    create.mutate(budgetBody(form, currencyOf(form.account_id) ?? 'EUR'), {
+    create.mutate(budgetBody(form, currencyOf(form.account_id)), {
       onSuccess: onDone,
       onError: (error) => applyServerErrors(error, setError, ['account_id', 'campaign_id', 'period']),
     });
