@@ -1,7 +1,21 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useActiveOrg, useOrgs, useSwitchOrg } from '../api/queries';
+import { isApiError } from '../api/client';
 import { describeError } from './ErrorBanner';
+
+/** What auth answers a switch to an org that requires MFA, in a session without it (403 problem type). */
+export const ORG_REQUIRES_MFA = 'https://adpilot.dev/problems/org-requires-mfa';
+
+/** After a refused switch: where to set up two-factor authentication, when that is why. */
+export function MfaEnrolLink({ error, onClick }: { error: unknown; onClick?: () => void }) {
+  if (!isApiError(error) || error.type !== ORG_REQUIRES_MFA) return null;
+  return (
+    <Link to="/account" onClick={onClick}>
+      Set up two-factor authentication
+    </Link>
+  );
+}
 
 /**
  * Header control showing the active organisation; opens a list of my organisations to switch to
@@ -85,7 +99,8 @@ export function OrgSwitcher() {
       </button>
       {switchOrg.isError ? (
         <span className="header-error" role="alert">
-          Could not switch: {describeError(switchOrg.error).detail ?? describeError(switchOrg.error).title}
+          Could not switch: {describeError(switchOrg.error).detail ?? describeError(switchOrg.error).title}{' '}
+          <MfaEnrolLink error={switchOrg.error} onClick={() => switchOrg.reset()} />
         </span>
       ) : null}
       <div id={menuId} className="org-menu" hidden={!open}>

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Org } from '../api/auth';
-import { fakeJwt, jsonResponse, mockApi, tokenResponse } from '../test/http';
+import { fakeJwt, jsonResponse, mockApi, problemResponse, tokenResponse } from '../test/http';
 import { renderApp, signIn } from '../test/render';
 
 const ACME: Org = { id: 'org-1', name: 'Acme', role: 'owner', require_mfa: false };
@@ -48,6 +48,31 @@ describe('OrgsPage', () => {
     await waitFor(() => expect(within(screen.getAllByTestId('org-row')[1]!).queryByText('Active')).toBeTruthy());
     expect(callsTo('POST', '/api/auth/orgs/org-2/switch')).toHaveLength(1);
     expect(screen.getByRole('button', { name: 'Switch to Acme' })).toBeTruthy();
+  });
+
+  it('says why a switch to an org that requires MFA is refused, and where to set it up', async () => {
+    const user = userEvent.setup();
+    mockApi({
+      ...ME,
+      'GET /api/auth/orgs': () => jsonResponse([ACME, GLOBEX]),
+      'POST /api/auth/orgs/org-2/switch': () =>
+        problemResponse({
+          type: 'https://adpilot.dev/problems/org-requires-mfa',
+          title: 'Two-factor authentication required',
+          status: 403,
+          detail: 'Globex requires two-factor authentication: set it up, then sign in again.',
+        }),
+    });
+    signIn();
+    renderApp('/orgs');
+
+    await user.click(await screen.findByRole('button', { name: 'Switch to Globex' }));
+    const banner = await screen.findByText('Globex requires two-factor authentication: set it up, then sign in again.');
+    const alert = banner.closest('[role="alert"]') as HTMLElement;
+    expect(within(alert).getByRole('link', { name: 'Set up two-factor authentication' }).getAttribute('href')).toBe(
+      '/account',
+    );
+    expect(within(screen.getAllByTestId('org-row')[0]!).getByText('Active')).toBeTruthy();
   });
 
   it('says so when I belong to no organisation', async () => {

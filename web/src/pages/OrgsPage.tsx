@@ -7,6 +7,7 @@ import { createOrg, type Org } from '../api/auth';
 import { queryKeys, useActiveOrg, useOrgs, useSwitchOrg } from '../api/queries';
 import { Card } from '../components/Card';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { MfaEnrolLink } from '../components/OrgSwitcher';
 import { applyServerErrors, SubmitButton, TextField } from '../components/Form';
 import { EmptyState, LoadingState, Notice } from '../components/States';
 import { createDataColumnHelper, DataTable, type DataColumnDef } from '../components/ui/DataTable';
@@ -135,7 +136,11 @@ export function OrgsPage() {
         </div>
       </div>
       {orgs.isError ? <ErrorBanner heading="Could not load your organisations" error={orgs.error} /> : null}
-      {switchOrg.isError ? <ErrorBanner heading="Could not switch" error={switchOrg.error} /> : null}
+      {switchOrg.isError ? (
+        <ErrorBanner heading="Could not switch" error={switchOrg.error}>
+          <MfaEnrolLink error={switchOrg.error} />
+        </ErrorBanner>
+      ) : null}
       {orgs.isPending ? <LoadingState label="Loading organisations…" /> : null}
       {orgs.data ? (
         <div className="card table-card">
