@@ -162,20 +162,17 @@ def fill_org(http: httpx.Client, owner: Tenant) -> Fixtures:
     batch = expect(http.post("/api/ai-copy/generations/bulk", headers=h, json={"items": [brief]}), 202)
     ids["batch_id"] = str(batch.get("batch_id") or batch["id"])
 
-    # metrics: budget, alert rule, report, schedule
-    budget = expect(
-        http.post(
+    # metrics: budget (in the account's currency, once metrics has the account from its campaign events),
+    # alert rule, report, schedule
+    def create_budget() -> Any:
+        response = http.post(
             "/api/metrics/budgets",
             headers=h,
-            json={
-                "account_id": account_id,
-                "period": "monthly",
-                "amount_micros": 50_000_000,
-                "currency": "EUR",
-            },
-        ),
-        201,
-    )
+            json={"account_id": account_id, "period": "monthly", "amount_micros": 50_000_000},
+        )
+        return None if response.status_code == 404 else expect(response, 201)
+
+    budget = wait_for("metrics to know the synced account", create_budget)
     ids["budget_id"] = str(budget["id"])
     rule = expect(
         http.post(
