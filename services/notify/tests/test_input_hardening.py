@@ -68,3 +68,23 @@ async def test_malformed_webhook_urls_are_a_422(notify: Notify, url: str) -> Non
             f"/api/notify/webhooks/{ok.json()['id']}", json={"url": url}, headers=notify.headers(org, admin)
         )
         assert patched.status_code == 422, patched.text
+
+
+async def test_channels_say_which_are_configured(start_notify) -> None:
+    org, user = uuid.uuid4(), uuid.uuid4()
+    bare: Notify = await start_notify()
+    async with bare.client() as client:
+        listed = await client.get("/api/notify/channels", headers=bare.headers(org, user, role="viewer"))
+        assert (await client.get("/api/notify/channels")).status_code == 401
+    assert listed.status_code == 200
+    assert listed.json()["items"] == [
+        {"channel": "email", "available": True, "missing_settings": []},
+        {"channel": "whatsapp", "available": False,
+         "missing_settings": ["NOTIFY_WHATSAPP__ACCESS_TOKEN", "NOTIFY_WHATSAPP__PHONE_NUMBER_ID"]},
+        {"channel": "signal", "available": False,
+         "missing_settings": ["NOTIFY_SIGNAL__BASE_URL", "NOTIFY_SIGNAL__NUMBER"]},
+    ]  # fmt: skip
+    signal: Notify = await start_notify(signal={"base_url": "http://127.0.0.1:9", "number": "+4915100000000"})
+    async with signal.client() as client:
+        listed = await client.get("/api/notify/channels", headers=signal.headers(org, user, role="viewer"))
+    assert [c["channel"] for c in listed.json()["items"] if c["available"]] == ["email", "signal"]

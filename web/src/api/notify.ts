@@ -38,6 +38,11 @@ export function eventLabel(eventType: string): string {
   return EVENT_LABELS[eventType] ?? eventType;
 }
 
+/** Whether this server can send on a personal channel, and which settings it lacks if not. */
+export type ChannelInfo = Schemas['ChannelInfo'];
+
+export const listChannels = (signal?: AbortSignal) => ok(api.GET('/api/notify/channels', { signal }));
+
 /** Channels a person verifies an address for (`PersonalChannel`). */
 export type PersonalChannel = 'email' | 'whatsapp' | 'signal';
 export const PERSONAL_CHANNELS: readonly PersonalChannel[] = ['email', 'whatsapp', 'signal'];
@@ -64,7 +69,7 @@ const destinationPath = (id: string) => ({ params: { path: { destination_id: id 
 
 export const listDestinations = (signal?: AbortSignal) => ok(api.GET('/api/notify/destinations', { signal }));
 
-/** Adds the destination and sends it a code (an already verified one is returned as is). */
+/** Adds the destination and sends it a code (an address already added is a 409 with its `destination_id`). */
 export const addDestination = (body: Schemas['DestinationIn']) => ok(api.POST('/api/notify/destinations', { body }));
 
 export const verifyDestination = (id: string, code: string) =>
@@ -170,6 +175,7 @@ export function notifyKeys(orgId: string | null) {
   return {
     all: root,
     destinations: [...root, 'destinations'] as const,
+    channels: [...root, 'channels'] as const,
     webhooks: [...root, 'webhooks'] as const,
     deliveries: [...root, 'deliveries'] as const,
     deliveryList: (query: DeliveryQuery) => [...root, 'deliveries', 'list', query] as const,

@@ -8,6 +8,7 @@ import {
   deleteWebhook,
   getPreferences,
   isDeliveryPending,
+  listChannels,
   listDeliveries,
   listDestinations,
   listWebhooks,
@@ -36,6 +37,18 @@ export function useNotifyScope() {
 }
 
 // ---------------------------------------------------------------- destinations
+
+/** The personal channels and whether this server is configured for each (changes only with a redeploy). */
+export function useChannels() {
+  const { orgId, keys } = useNotifyScope();
+  return useQuery({
+    queryKey: keys.channels,
+    queryFn: ({ signal }) => listChannels(signal),
+    enabled: orgId !== null,
+    staleTime: 5 * 60_000,
+    select: (data) => data.items,
+  });
+}
 
 export function useDestinations() {
   const { orgId, keys } = useNotifyScope();

@@ -1333,6 +1333,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notify/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description Every channel a destination can be added for, and whether it is configured on this server.
+         */
+        get: operations["list_channels_api_notify_channels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notify/deliveries": {
         parameters: {
             query?: never;
@@ -1397,7 +1417,11 @@ export interface paths {
         /** List Destinations */
         get: operations["list_destinations_api_notify_destinations_get"];
         put?: never;
-        /** Add Destination */
+        /**
+         * Add Destination
+         * @description Add an address and send it a code. An address the caller already has is a 409 with its
+         *     ``destination_id`` (a new code comes from ``POST .../resend``), whether added earlier or concurrently.
+         */
         post: operations["add_destination_api_notify_destinations_post"];
         delete?: never;
         options?: never;
@@ -2127,6 +2151,29 @@ export interface components {
             roas: number | null;
             /** Spend Micros */
             spend_micros: number | null;
+        };
+        /** ChannelInfo */
+        ChannelInfo: {
+            /**
+             * Available
+             * @description Configured on this server: destinations can be added for it
+             */
+            available: boolean;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "email" | "whatsapp" | "signal";
+            /**
+             * Missing Settings
+             * @description Environment variables to set before it can be used
+             */
+            missing_settings?: string[];
+        };
+        /** ChannelList */
+        ChannelList: {
+            /** Items */
+            items: components["schemas"]["ChannelInfo"][];
         };
         /** CodeIn */
         CodeIn: {
@@ -12521,6 +12568,80 @@ export interface operations {
             };
         };
     };
+    list_channels_api_notify_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The token's role or organisation does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited (per user, per IP, sign-in per IP); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The service broke off its answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The service is not running; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     list_deliveries_api_notify_deliveries_get: {
         parameters: {
             query?: {
@@ -12933,6 +13054,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The request body is over the gateway's limit */
             413: {
                 headers: {
@@ -12942,7 +13072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;

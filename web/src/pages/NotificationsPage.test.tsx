@@ -15,6 +15,17 @@ afterEach(() => {
 
 const SECRET = 'whsec_9hQmZ2x0Yb3L_secret-value';
 
+/** GET /channels: the named channels configured, the other personal channels not. */
+function channels(...available: string[]) {
+  return {
+    items: ['email', 'whatsapp', 'signal'].map((channel) => ({
+      channel,
+      available: available.includes(channel),
+      missing_settings: available.includes(channel) ? [] : ['NOTIFY_X'],
+    })),
+  };
+}
+
 describe('NotificationsPage: destinations', () => {
   it('checks the address in the browser first', async () => {
     const user = userEvent.setup();
@@ -112,6 +123,7 @@ describe('NotificationsPage: destinations', () => {
     const { callsTo } = mockApi({
       ...LAYOUT,
       ...orgs(),
+      [`GET ${NOTIFY}/channels`]: () => jsonResponse(channels('email', 'whatsapp')),
       [`GET ${NOTIFY}/destinations`]: () => jsonResponse({ items: [] }),
       [`POST ${NOTIFY}/destinations`]: () =>
         problemResponse({ title: 'Channel not available', status: 422, detail: 'whatsapp is not configured on this server.' }),
@@ -119,7 +131,8 @@ describe('NotificationsPage: destinations', () => {
     signIn();
     renderApp('/notifications');
 
-    await user.selectOptions(await screen.findByLabelText('Channel'), 'whatsapp');
+    await screen.findByRole('option', { name: 'WhatsApp' }); // offered once the server says it is configured
+    await user.selectOptions(screen.getByLabelText('Channel'), 'whatsapp');
     await user.type(screen.getByLabelText('Phone number'), '0151 1234567');
     await user.click(screen.getByRole('button', { name: 'Add destination' }));
     expect(await screen.findByText('Enter the number in international form, e.g. +4915112345678.')).toBeTruthy();
@@ -132,6 +145,31 @@ describe('NotificationsPage: destinations', () => {
     expect(alert.textContent).toContain('Could not add the destination');
     expect(alert.textContent).toContain('whatsapp is not configured on this server.');
     expect(callsTo('POST', `${NOTIFY}/destinations`)[0]!.body).toEqual({ channel: 'whatsapp', address: '+49 151 1234567' });
+  });
+
+  it('offers only the channels this server is configured for, and a new channel starts without the old error', async () => {
+    const user = userEvent.setup();
+    mockApi({
+      ...LAYOUT,
+      ...orgs(),
+      [`GET ${NOTIFY}/channels`]: () => jsonResponse(channels('email', 'signal')),
+      [`GET ${NOTIFY}/destinations`]: () => jsonResponse({ items: [] }),
+      [`POST ${NOTIFY}/destinations`]: () =>
+        problemResponse({ title: 'Destination already exists', status: 409, detail: 'ada@example.com is already one of your destinations.' }),
+    });
+    signIn();
+    renderApp('/notifications');
+
+    const select = await screen.findByLabelText('Channel');
+    await waitFor(() => expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['Email', 'Signal']));
+    expect(screen.getByTestId('channels-not-configured').textContent).toBe('Not configured on this server: WhatsApp.');
+
+    await user.type(screen.getByLabelText('Email address'), 'ada@example.com');
+    await user.click(screen.getByRole('button', { name: 'Add destination' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('ada@example.com is already one of your destinations.');
+    await user.selectOptions(select, 'signal');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByLabelText('Phone number or group id')).toBeTruthy();
   });
 
   it('removes a destination after confirming', async () => {

@@ -11,6 +11,7 @@ from adpilot_common.runtime import ServiceRuntime
 from adpilot_common.security.dependencies import install_auth
 from adpilot_common.security.tokens import JwksCache
 from adpilot_notify.channels.base import Channel
+from adpilot_notify.channels.endpoints import router as channels_router
 from adpilot_notify.channels.registry import build_channels
 from adpilot_notify.config import Settings
 from adpilot_notify.deliveries.endpoints import router as deliveries_router
@@ -42,7 +43,13 @@ def create_app(
     app = create_service_app(
         runtime,
         title="AdPilot notify",
-        routers=[deliveries_router, destinations_router, preferences_router, webhooks_router],
+        routers=[
+            channels_router,
+            deliveries_router,
+            destinations_router,
+            preferences_router,
+            webhooks_router,
+        ],
     )
     app.state.secret_box = box
     app.state.delivery_runners = runners

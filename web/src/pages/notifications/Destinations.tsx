@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { channelLabel, PERSONAL_CHANNELS, type Destination, type PersonalChannel } from '../../api/notify';
 import {
   useAddDestination,
+  useChannels,
   useDeleteDestination,
   useDestinations,
   useResendCode,
@@ -53,18 +54,25 @@ type DestinationForm = z.infer<typeof destinationSchema>;
 
 function AddDestinationForm({ onAdded }: { onAdded: (d: Destination) => void }) {
   const mutation = useAddDestination();
+  const channels = useChannels();
   const {
     register,
     handleSubmit,
     watch,
     reset,
     setError,
+    clearErrors,
     formState: { errors },
   } = useForm<DestinationForm>({
     resolver: zodResolver(destinationSchema),
     defaultValues: { channel: 'email', address: '' },
   });
   const channel = watch('channel');
+  // Only what this server can send on (email while the list loads or if it fails: the server checks again).
+  const offered = PERSONAL_CHANNELS.filter(
+    (c) => c === 'email' || channels.data?.some((info) => info.channel === c && info.available),
+  );
+  const unavailable = (channels.data ?? []).filter((info) => !info.available).map((info) => channelLabel(info.channel));
 
   return (
     <form
@@ -84,13 +92,28 @@ function AddDestinationForm({ onAdded }: { onAdded: (d: Destination) => void }) 
         ),
       )}
     >
-      <SelectField label="Channel" registration={register('channel')} error={errors.channel}>
-        {PERSONAL_CHANNELS.map((c) => (
+      <SelectField
+        label="Channel"
+        registration={register('channel', {
+          // A new channel starts clean: the last answer (e.g. "not a valid phone number") was about the old one.
+          onChange: () => {
+            mutation.reset();
+            clearErrors();
+          },
+        })}
+        error={errors.channel}
+      >
+        {offered.map((c) => (
           <option key={c} value={c}>
             {channelLabel(c)}
           </option>
         ))}
       </SelectField>
+      {unavailable.length > 0 ? (
+        <p className="field-hint" data-testid="channels-not-configured">
+          Not configured on this server: {unavailable.join(', ')}.
+        </p>
+      ) : null}
       <TextField
         label={ADDRESS_LABELS[channel]}
         hint={ADDRESS_HINTS[channel]}

@@ -13,6 +13,21 @@ CHANNELS = ("email", "whatsapp", "signal", "webhook")
 PERSONAL_CHANNELS = ("email", "whatsapp", "signal")
 
 
+def missing_settings(settings: Settings, channel: str) -> list[str]:
+    """The environment variables still to set before ``channel`` can send (empty: it is configured)."""
+    if channel == "email" and settings.email_provider == "resend":
+        return [] if settings.resend.api_key else ["NOTIFY_RESEND__API_KEY"]
+    if channel == "whatsapp":
+        wa = settings.whatsapp
+        return [name for name, ok in (("NOTIFY_WHATSAPP__ACCESS_TOKEN", wa.access_token is not None),
+                                      ("NOTIFY_WHATSAPP__PHONE_NUMBER_ID", bool(wa.phone_number_id))) if not ok]  # fmt: skip
+    if channel == "signal":
+        sig = settings.signal
+        return [name for name, ok in (("NOTIFY_SIGNAL__BASE_URL", bool(sig.base_url)),
+                                      ("NOTIFY_SIGNAL__NUMBER", bool(sig.number))) if not ok]  # fmt: skip
+    return []  # SMTP has working defaults; webhooks need nothing
+
+
 def build_channels(settings: Settings) -> dict[str, Channel]:
     email: Channel = (
         ResendChannel(settings.resend, settings.smtp.from_address)

@@ -14,6 +14,7 @@ from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
+from adpilot_notify.channels.registry import missing_settings
 from adpilot_notify.config import Settings
 from adpilot_notify.deliveries import repository
 from adpilot_notify.destinations.addresses import InvalidAddress, normalise
@@ -112,8 +113,7 @@ async def add_destination(
     """Add an address and send it a code. An address the caller already has is a 409 with its
     ``destination_id`` (a new code comes from ``POST .../resend``), whether added earlier or concurrently."""
     settings = _settings(request)
-    configured = {"whatsapp": settings.whatsapp.configured, "signal": settings.signal.configured}
-    if not configured.get(body.channel, True):
+    if missing_settings(settings, body.channel):  # GET /api/notify/channels tells clients beforehand
         raise Problem(422, "Channel not available", f"{body.channel} is not configured on this server.")
     try:
         address = normalise(body.channel, body.address)
