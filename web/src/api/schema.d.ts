@@ -136,7 +136,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve: publishes copy.v1.approved for connectors (ad created PAUSED) */
+        /** Approve: publishes copy.v1.approved for connectors (ad created PAUSED); a failed publish may be approved again with a corrected target */
         post: operations["approve_variant_api_ai_copy_variants__variant_id__approve_post"];
         delete?: never;
         options?: never;
@@ -3083,6 +3083,35 @@ export interface components {
             total: number;
         };
         /**
+         * PublishOut
+         * @description Publishing approved copy to its target ad group (connectors create the ad, paused).
+         */
+        PublishOut: {
+            /**
+             * Ad Id
+             * @description The platform's id of the new ad (published)
+             */
+            ad_id?: string | null;
+            /**
+             * Job Id
+             * @description connectors' write job, once it ended
+             */
+            job_id?: string | null;
+            /**
+             * Reason
+             * @description Why publishing failed (failed): approve again with a corrected target
+             */
+            reason?: string | null;
+            /**
+             * State
+             * @description queued: sent to connectors; published: the ad exists (ad_id); failed: see reason
+             * @enum {string}
+             */
+            state: "queued" | "published" | "failed";
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
          * QuietHours
          * @description Local times in ``time_zone``; ``start`` after ``end`` spans midnight (22:00-07:00).
          */
@@ -3640,6 +3669,8 @@ export interface components {
             platform: string;
             /** Position */
             position: number;
+            /** @description None when the approval named no target (or not approved) */
+            publish: components["schemas"]["PublishOut"] | null;
             /** Regenerations */
             regenerations: number;
             /**
@@ -5023,7 +5054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The variant is approved already; approved copy cannot change */
+            /** @description Approved already (and not failed to publish); approved copy cannot change */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5041,7 +5072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid target, or a re-approval without a complete target */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -159,7 +159,8 @@ describe('CopyStudioPage', () => {
     await user.click(within(form).getByRole('button', { name: 'Save' }));
     const alert = await within(form).findByRole('alert');
     expect(alert.textContent).toContain('Copy breaks the platform rules');
-    expect(within(alert).getByTestId('problem-list').textContent).toContain('uses banned wording: free');
+    // Named by the field's label, not its path ("fields.headline").
+    expect(within(alert).getByTestId('problem-list').textContent).toBe("Headline: 'Free meals' uses banned wording: free");
     expect(callsTo('PATCH', `${AI}/variants/v-meta`)[0]!.body).toEqual({ fields: { headline: 'Free meals' } });
 
     await user.clear(headline);
@@ -249,6 +250,7 @@ describe('CopyStudioPage', () => {
               approved_by: 'user-1',
               approved_at: new Date().toISOString(),
               approval: { final_url: null, ...(body as object) } as Variant['approval'],
+              publish: { state: 'queued', ad_id: null, job_id: null, reason: null, updated_at: null },
             }),
           ),
       }),
@@ -283,7 +285,10 @@ describe('CopyStudioPage', () => {
     });
     const google = card('Google Ads');
     expect(within(google).getByTestId('variant-approved').textContent).toBe('Approved');
-    expect(within(google).getByTestId('approval').textContent).toContain('ad group 1234567890 of Acme Search');
+    expect(within(google).getByTestId('approval').textContent).toContain('Approved copy cannot change');
+    expect(within(google).getByTestId('publish-state').textContent).toBe(
+      'Publishing… the ad is being created paused in ad group 1234567890 of account Acme Search.',
+    );
     expect(within(google).queryByRole('button', { name: /Edit|Approve|Regenerate/ })).toBeNull();
     // The other variant is still a draft.
     expect(screen.getByRole('button', { name: 'Approve Meta variant 1' })).toBeTruthy();
@@ -419,6 +424,88 @@ describe('CopyStudioPage', () => {
       await vi.advanceTimersByTimeAsync(GENERATION_POLL_MS * 3);
     });
     expect(polls).toBe(done);
+  });
+
+  it('shows publishing until the ad is created, asking again only while it is queued', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let polls = 0;
+    const approved = (state: 'queued' | 'published') =>
+      variant('v-google', 'google', {
+        status: 'approved',
+        approved_at: new Date().toISOString(),
+        approval: { account_id: 'a-google', ad_group_id: '123', final_url: 'https://freshbox.example.com' },
+        publish: { state, ad_id: state === 'published' ? '987654' : null, job_id: null, reason: null, updated_at: null },
+      });
+    mockApi(
+      routes({
+        [`GET ${AI}/generations/g1`]: () => {
+          polls += 1;
+          return jsonResponse(generation({ variants: [approved(polls < 2 ? 'queued' : 'published')] }));
+        },
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy?generation=g1');
+
+    const state = () => within(card('Google Ads')).getByTestId('publish-state');
+    await waitFor(() => expect(state().dataset.state).toBe('queued'));
+    expect(state().textContent).toContain('Publishing…');
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(GENERATION_POLL_MS);
+    });
+    await waitFor(() => expect(state().dataset.state).toBe('published'));
+    expect(state().textContent).toBe('Created paused in ad group 123 of account Acme Search. Ad ID 987654.');
+    const done = polls;
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(GENERATION_POLL_MS * 3);
+    });
+    expect(polls).toBe(done);
+  });
+
+  it('shows why publishing failed and publishes again to a corrected target', async () => {
+    const user = userEvent.setup();
+    const reason = "The platform refused the ad: unknown ad group 'adgroup-123' in account 1234567890";
+    const approval = { account_id: 'a-google', ad_group_id: 'adgroup-123', final_url: 'https://freshbox.example.com' };
+    const failed = variant('v-google', 'google', {
+      status: 'approved',
+      approved_at: new Date().toISOString(),
+      approval,
+      publish: { state: 'failed', ad_id: null, job_id: 'job-1', reason, updated_at: null },
+    });
+    const { callsTo } = mockApi(
+      routes({
+        [`GET ${AI}/generations/g1`]: () => jsonResponse(generation({ variants: [failed] })),
+        [`POST ${AI}/variants/v-google/approve`]: ({ body }) =>
+          jsonResponse({
+            ...failed,
+            approval: body as Variant['approval'],
+            publish: { state: 'queued', ad_id: null, job_id: null, reason: null, updated_at: null },
+          }),
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy?generation=g1');
+
+    const alert = await waitFor(() => within(card('Google Ads')).getByRole('alert'));
+    expect(alert.textContent).toContain(`Publishing failed: ${reason}`);
+    expect(within(card('Google Ads')).queryByText(/Created paused/)).toBeNull();
+    await user.click(within(alert).getByRole('button', { name: 'Publish Google Ads variant 1 again' }));
+    const form = screen.getByRole('form', { name: 'Publish Google Ads variant 1 again' });
+    expect((within(form).getByLabelText('Ad account') as HTMLSelectElement).value).toBe('a-google');
+    const group = within(form).getByLabelText('Ad group ID');
+    expect((group as HTMLInputElement).value).toBe('adgroup-123');
+    await user.clear(group);
+    await user.click(within(form).getByRole('button', { name: 'Publish again' }));
+    expect(await within(form).findByText('Enter the ad group to create the ad in.')).toBeTruthy();
+    await user.type(group, '555');
+    await user.click(within(form).getByRole('button', { name: 'Publish again' }));
+
+    await waitFor(() => expect(within(card('Google Ads')).getByTestId('publish-state').dataset.state).toBe('queued'));
+    expect(callsTo('POST', `${AI}/variants/v-google/approve`)[0]!.body).toEqual({ ...approval, ad_group_id: '555' });
+    expect(within(card('Google Ads')).getByTestId('publish-state').textContent).toContain(
+      'ad group 555 of account Acme Search',
+    );
+    expect(within(card('Google Ads')).queryByRole('button', { name: /Edit|Regenerate/ })).toBeNull();
   });
 
   it('lets viewers read copy but not generate, edit or approve it', async () => {

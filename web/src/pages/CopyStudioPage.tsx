@@ -27,6 +27,11 @@ import { GenerationResults } from './copy/GenerationResults';
 /** How often a background (async) generation is asked again until it has finished. */
 export const GENERATION_POLL_MS = 1500;
 
+/** Whether a variant of the generation waits for connectors to create its ad. */
+export function isPublishing(generation: Generation): boolean {
+  return generation.variants.some((v) => v.publish?.state === 'queued');
+}
+
 function announce(generation: Generation): string {
   if (generation.status === 'failed') return 'The generation failed.';
   if (isGenerationActive(generation.status)) return 'Writing copy in the background…';
@@ -87,8 +92,12 @@ export function CopyStudioPage() {
     queryKey: keys.generation(currentId ?? ''),
     queryFn: ({ signal }) => getGeneration(currentId!, signal),
     enabled: orgId !== null && currentId !== null,
+    // Asked again while it is being written, and while approved copy is being published (connectors report
+    // the outcome to ai-copy; the live connector event can arrive before ai-copy has recorded it).
     refetchInterval: (query) =>
-      query.state.data && !isGenerationActive(query.state.data.status) ? false : GENERATION_POLL_MS,
+      query.state.data && !isGenerationActive(query.state.data.status) && !isPublishing(query.state.data)
+        ? false
+        : GENERATION_POLL_MS,
   });
 
   // The live region announces the result once it is known, and again when a background generation finishes

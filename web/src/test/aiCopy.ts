@@ -32,6 +32,7 @@ export function variant(id: string, platform: Variant['platform'], extra: Partia
     approved_by: null,
     approved_at: null,
     approval: null,
+    publish: null,
     updated_at: '2026-11-25T10:00:00Z',
     ...extra,
   };

@@ -13,9 +13,12 @@ interface Draft {
   final_url: string;
 }
 
-/** Client-side checks of an approval target; keys are the fields with a problem. */
-export function validateApproval(draft: Draft): Partial<Record<keyof Draft, string>> {
+/** Client-side checks of an approval target (`required`: publishing again needs one); keys are the fields with a problem. */
+export function validateApproval(draft: Draft, required = false): Partial<Record<keyof Draft, string>> {
   const errors: Partial<Record<keyof Draft, string>> = {};
+  if (required && !draft.account_id) errors.account_id = 'Choose the ad account to publish to.';
+  if (required && !draft.ad_group_id.trim()) errors.ad_group_id = 'Enter the ad group to create the ad in.';
+  if (required && !draft.final_url.trim()) errors.final_url = 'An https:// address.';
   const adGroup = draft.ad_group_id.trim();
   if (adGroup && !AD_GROUP.test(adGroup)) {
     errors.ad_group_id = 'Letters, digits and _ . ~ - only (at most 64).';
@@ -29,23 +32,31 @@ export function validateApproval(draft: Draft): Partial<Record<keyof Draft, stri
 
 /**
  * Approve a variant (its copy is then frozen), optionally with a target: an ad account and ad group of the
- * variant's platform, where the connectors create the ad PAUSED.
+ * variant's platform, where the connectors create the ad PAUSED. With `retarget`, approved copy whose
+ * publishing failed is sent again to a corrected target (prefilled with the last one; a target is required).
  */
 export function ApproveForm({
   variant,
   accounts,
   defaultUrl,
+  retarget = false,
   onApproved,
   onCancel,
 }: {
   variant: Variant;
   accounts: AdAccount[];
   defaultUrl: string;
+  retarget?: boolean;
   onApproved: (variant: Variant) => void;
   onCancel: () => void;
 }) {
   const id = useId();
-  const [draft, setDraft] = useState<Draft>({ account_id: '', ad_group_id: '', final_url: defaultUrl });
+  const last = retarget ? variant.approval : null;
+  const [draft, setDraft] = useState<Draft>({
+    account_id: last?.account_id ?? '',
+    ad_group_id: last?.ad_group_id ?? '',
+    final_url: last?.final_url ?? defaultUrl,
+  });
   const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
   const targets = accounts.filter((a) => a.platform === variant.platform || a.platform === 'sandbox');
   const mutation = useMutation({
@@ -55,7 +66,7 @@ export function ApproveForm({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const found = validateApproval(draft);
+    const found = validateApproval(draft, retarget);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
     const body: ApproveRequest = {};
@@ -73,20 +84,21 @@ export function ApproveForm({
     <form
       className="form approve-form"
       noValidate
-      aria-label={`Approve ${copyPlatformLabel(variant.platform)} variant ${variant.position + 1}`}
+      aria-label={`${retarget ? 'Publish' : 'Approve'} ${copyPlatformLabel(variant.platform)} variant ${variant.position + 1}${retarget ? ' again' : ''}`}
       onSubmit={submit}
       onKeyDown={(e) => {
         if (e.key === 'Escape') onCancel();
       }}
     >
       <p className="muted small" id={`${id}-hint`}>
-        Approved copy cannot be edited any more. Choose a target to have the ad created there, paused, for a final
-        check on the platform.
+        {retarget
+          ? 'Correct the target and the ad is created there, paused. The copy stays as approved.'
+          : 'Approved copy cannot be edited any more. Choose a target to have the ad created there, paused, for a final check on the platform.'}
       </p>
       <div className="approve-grid">
         <div className="field">
           <label className="field-label" htmlFor={`${id}-account`}>
-            Ad account (optional)
+            {retarget ? 'Ad account' : 'Ad account (optional)'}
           </label>
           <select
             id={`${id}-account`}
@@ -97,7 +109,7 @@ export function ApproveForm({
             aria-describedby={described('account_id')}
             autoFocus
           >
-            <option value="">No target: approve only</option>
+            <option value="">{retarget ? 'Choose an ad account' : 'No target: approve only'}</option>
             {targets.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
@@ -152,13 +164,13 @@ export function ApproveForm({
       </div>
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Approving…' : 'Approve copy'}
+          {mutation.isPending ? (retarget ? 'Sending…' : 'Approving…') : retarget ? 'Publish again' : 'Approve copy'}
         </button>
         <button type="button" className="button" onClick={onCancel} disabled={mutation.isPending}>
           Cancel
         </button>
       </div>
-      {mutation.isError ? <CopyError heading="Could not approve the copy" error={mutation.error} /> : null}
+      {mutation.isError ? <CopyError heading={retarget ? 'Could not publish the copy again' : 'Could not approve the copy'} error={mutation.error} /> : null}
     </form>
   );
 }

@@ -9,6 +9,7 @@ import { Counter } from './Counter';
 import { measure, PLATFORM_FIELDS, type FieldRule } from './limits';
 
 type Draft = Record<string, string | string[]>;
+type Mode = 'view' | 'edit' | 'approve' | 'retarget';
 
 function lines(value: CopyFields[string]): string[] {
   if (Array.isArray(value)) return value;
@@ -69,10 +70,10 @@ export function VariantCard({
   const inputId = useId();
   const rules = PLATFORM_FIELDS[variant.platform] ?? [];
   const approved = variant.status === 'approved';
-  const [mode, setModeState] = useState<'view' | 'edit' | 'approve'>('view');
+  const [mode, setModeState] = useState<Mode>('view');
   const headingRef = useRef<HTMLHeadingElement>(null);
   /** Back to viewing: focus the card's heading, so keyboard focus is not lost with the closed form. */
-  const setMode = (next: 'view' | 'edit' | 'approve') => {
+  const setMode = (next: Mode) => {
     setModeState(next);
     if (next === 'view') setTimeout(() => headingRef.current?.focus(), 0);
   };
@@ -203,7 +204,7 @@ export function VariantCard({
             Cancel
           </button>
         </div>
-        {edit.isError ? <CopyError heading="Could not save the copy" error={edit.error} /> : null}
+        {edit.isError ? <CopyError heading="Could not save the copy" error={edit.error} rules={rules} /> : null}
       </form>
     );
   } else {
@@ -290,20 +291,23 @@ export function VariantCard({
       {regenerate.isError ? <CopyError heading="Could not regenerate" error={regenerate.error} /> : null}
       {approved ? (
         <p className="muted small" data-testid="approval">
-          Approved <Time iso={variant.approved_at} relative />
-          {variant.approval?.ad_group_id
-            ? `; the ad is created paused in ad group ${variant.approval.ad_group_id}${
-                accountName(accounts, variant.approval.account_id)
-              }.`
-            : '.'}{' '}
-          Approved copy cannot change.
+          Approved <Time iso={variant.approved_at} relative />. Approved copy cannot change.
         </p>
       ) : null}
-      {mode === 'approve' ? (
+      {approved ? (
+        <PublishStatus
+          variant={variant}
+          accounts={accounts}
+          onRetry={canEdit && mode === 'view' ? () => setMode('retarget') : undefined}
+          name={name}
+        />
+      ) : null}
+      {mode === 'approve' || mode === 'retarget' ? (
         <ApproveForm
           variant={variant}
           accounts={accounts}
           defaultUrl={defaultUrl}
+          retarget={mode === 'retarget'}
           onApproved={(updated) => {
             onChange(updated);
             setMode('view');
@@ -333,8 +337,55 @@ export function VariantCard({
   );
 }
 
-function accountName(accounts: AdAccount[], id: string | null): string {
-  if (!id) return '';
-  const found = accounts.find((a) => a.id === id);
-  return found ? ` of ${found.name}` : '';
+/** "ad group 123 of account Acme Search" (the account's id when it is not among the org's accounts any more). */
+function targetText(accounts: AdAccount[], approval: Variant['approval']): string {
+  if (!approval?.ad_group_id) return '';
+  const account = accounts.find((a) => a.id === approval.account_id);
+  const of = account ? ` of account ${account.name}` : approval.account_id ? ` of account ${approval.account_id}` : '';
+  return `ad group ${approval.ad_group_id}${of}`;
+}
+
+/**
+ * Where publishing the approved copy stands, as connectors reported it: publishing (queued), created (the ad
+ * exists, paused), or failed with the reason and a way to approve it again with a corrected target.
+ */
+function PublishStatus({
+  variant,
+  accounts,
+  name,
+  onRetry,
+}: {
+  variant: Variant;
+  accounts: AdAccount[];
+  name: string;
+  onRetry?: () => void;
+}) {
+  const publish = variant.publish;
+  if (!publish) return null;
+  const target = targetText(accounts, variant.approval);
+  if (publish.state === 'queued') {
+    return (
+      <p className="small" data-testid="publish-state" data-state="queued" role="status">
+        Publishing… the ad is being created paused{target ? ` in ${target}` : ''}.
+      </p>
+    );
+  }
+  if (publish.state === 'published') {
+    return (
+      <p className="small" data-testid="publish-state" data-state="published">
+        Created paused{target ? ` in ${target}` : ''}.
+        {publish.ad_id ? <span className="muted"> Ad ID {publish.ad_id}.</span> : null}
+      </p>
+    );
+  }
+  return (
+    <div className="banner banner-error" role="alert" data-testid="publish-state" data-state="failed">
+      <span className="banner-detail">Publishing failed: {publish.reason ?? 'no reason was given.'}</span>
+      {onRetry ? (
+        <button type="button" className="button button-small" onClick={onRetry} aria-label={`Publish ${name} again`}>
+          Try again…
+        </button>
+      ) : null}
+    </div>
+  );
 }

@@ -1,4 +1,5 @@
 import { isApiError } from '../../api/client';
+import type { FieldRule } from './limits';
 
 /** What to do about an AI copy problem the service answered (budget, rate limit, provider trouble). */
 export function copyProblemHint(error: unknown): string | null {
@@ -30,4 +31,20 @@ export function problemList(error: unknown): string[] {
     const where = Array.isArray(loc) ? loc.filter((p) => p !== 'body').join('.') : '';
     return where ? `${where}: ${String(msg ?? '')}` : String(msg ?? '');
   });
+}
+
+const FIELD_PATH = /^fields\.([A-Za-z0-9_]+)(?:\.(\d+))?:\s*/;
+
+/**
+ * A problem of the variant's copy with the field's label instead of its path: "fields.headlines.0: '…' is 61
+ * characters…" reads "Headline 1: '…' is 61 characters…". Problems of other fields are left as they are.
+ */
+export function labelProblem(problem: string, rules: readonly FieldRule[]): string {
+  const match = FIELD_PATH.exec(problem);
+  const rule = match ? rules.find((r) => r.field === match[1]) : undefined;
+  if (!match || !rule) return problem;
+  const rest = problem.slice(match[0].length);
+  let label = rule.label;
+  if (rule.list) label = match[2] !== undefined ? `${rule.label} ${Number(match[2]) + 1}` : `${rule.label}s`;
+  return `${label}: ${rest}`;
 }
