@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.parse
 import uuid
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -96,7 +97,8 @@ async def test_csv_report_lists_every_campaign_and_day_with_kpis_from_sums(
     data, response_headers = await download(metrics_service, report)
     assert response_headers["content-type"].startswith("text/csv")
     assert response_headers["content-disposition"] == (
-        'attachment; filename="weekly-numbers-2026-09-01-to-2026-09-05.csv"'
+        'attachment; filename="weekly-numbers-2026-09-01-to-2026-09-05.csv"; '
+        "filename*=UTF-8''weekly-numbers-2026-09-01-to-2026-09-05.csv"
     )
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -124,6 +126,26 @@ async def test_csv_report_lists_every_campaign_and_day_with_kpis_from_sums(
     assert events[0].data["report_id"] == queued["id"]
     assert events[0].data["download_path"] == report["download_path"]
     assert events[0].data["size_bytes"] == len(data) == report["size_bytes"]
+
+
+async def test_file_names_transliterate_the_title_and_carry_it_in_utf8(
+    metrics_service: MetricsService,
+) -> None:
+    """The plain name is ASCII (accents dropped, not the letters); ``filename*`` (RFC 6266/5987) has the title's
+    own letters."""
+    await seed(metrics_service)
+    period = "2026-09-01-to-2026-09-05"
+    for fmt in ("csv", "xlsx", "pdf"):
+        queued = await request_report(metrics_service, format=fmt, title="Q4 «Ünïcødé» report")
+        report = await finished(metrics_service, queued["id"])
+        assert report["file_name"] == f"q4-unicode-report-{period}.{fmt}"
+        _, response_headers = await download(metrics_service, report)
+        plain, extended = response_headers["content-disposition"].split("; filename*=")
+        assert plain == f'attachment; filename="q4-unicode-report-{period}.{fmt}"'
+        assert extended.startswith("UTF-8''") and "%C3%BC" in extended  # percent-encoded UTF-8
+        assert urllib.parse.unquote(extended.removeprefix("UTF-8''")) == f"q4-ünïcødé-report-{period}.{fmt}"
+    names = {e.data["file_name"] for e in await metrics_service.published(READY)}
+    assert names == {f"q4-unicode-report-{period}.{fmt}" for fmt in ("csv", "xlsx", "pdf")}
 
 
 async def test_xlsx_report_has_summary_trend_chart_campaigns_and_breakdown(

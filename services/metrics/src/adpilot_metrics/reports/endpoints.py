@@ -21,6 +21,7 @@ from adpilot_metrics.access import in_org
 from adpilot_metrics.config import Settings
 from adpilot_metrics.models import Report, ReportFile, ReportSchedule
 from adpilot_metrics.queries.service import Selection, check_scope, validate_range
+from adpilot_metrics.reports.render.file_names import content_disposition
 from adpilot_metrics.reports.runner import FAILED_MESSAGE, download_path
 from adpilot_metrics.reports.schemas import (
     ReportFilters,
@@ -168,7 +169,7 @@ async def download_report(report_id: uuid.UUID, caller: Viewer, session: Session
         content=content,
         media_type=report.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{report.file_name}"',
+            "Content-Disposition": content_disposition(report),
             "ETag": f'"{report.sha256}"',
             "Cache-Control": "private, no-store",
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adpilot_metrics.reports.content import ReportContent
+from adpilot_metrics.reports.render.file_names import file_name
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,4 @@ def render(content: ReportContent, fmt: str) -> RenderedFile:
 
 
 def _file_name(content: ReportContent, extension: str) -> str:
-    """ASCII only: safe in a Content-Disposition header on every browser."""
-    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in content.title.lower()).strip("-")
-    slug = "-".join(part for part in slug.split("-") if part)[:60] or "report"
-    return f"{slug}-{content.date_from.isoformat()}-to-{content.date_to.isoformat()}.{extension}"
+    return file_name(content.title, content.date_from, content.date_to, extension)
