@@ -5,6 +5,7 @@ import type { Generation, Variant } from '../api/aiCopy';
 import { AI, budget, FIELDS, generation, variant } from '../test/aiCopy';
 import { adAccount, API, LAYOUT, orgs } from '../test/connectors';
 import { jsonResponse, mockApi, problemResponse } from '../test/http';
+import { campaign, campaignPage } from '../test/metrics';
 import { renderApp, signIn } from '../test/render';
 import { GENERATION_POLL_MS } from './CopyStudioPage';
 
@@ -21,6 +22,7 @@ function routes(extra: Parameters<typeof mockApi>[0] = {}, role = 'member') {
     [`GET ${API}/accounts`]: () => jsonResponse(ACCOUNTS),
     [`GET ${AI}/budget`]: () => jsonResponse(budget()),
     [`GET ${AI}/generations`]: () => jsonResponse([]),
+    [`GET ${API}/campaigns`]: () => campaignPage([]),
     ...extra,
   };
 }
@@ -292,6 +294,155 @@ describe('CopyStudioPage', () => {
     expect(within(google).queryByRole('button', { name: /Edit|Approve|Regenerate/ })).toBeNull();
     // The other variant is still a draft.
     expect(screen.getByRole('button', { name: 'Approve Meta variant 1' })).toBeTruthy();
+  });
+
+  it('finds the ad group to publish to by campaign, or takes one typed by hand', async () => {
+    const user = userEvent.setup();
+    const adGroup = (id: string, name: string, status: 'ENABLED' | 'PAUSED' | 'REMOVED' = 'ENABLED') => ({
+      id: `ag-${id}`,
+      external_id: id,
+      name,
+      status,
+      updated_at: '2026-11-20T00:00:00Z',
+      ads: [],
+    });
+    const spring = {
+      ...campaign('c-spring', { account_id: 'a-google', platform: 'google', name: 'Spring sale' }),
+      // As the service lists them: by name.
+      ad_groups: [
+        adGroup('333', 'Gift boxes', 'PAUSED'),
+        adGroup('111', 'Meal kits'),
+        adGroup('222', 'Old offer', 'REMOVED'),
+      ],
+    };
+    const brand = campaign('c-brand', { account_id: 'a-google', platform: 'google', name: 'Brand', status: 'PAUSED' });
+    const gone = campaign('c-gone', { account_id: 'a-google', platform: 'google', name: 'Gone', status: 'REMOVED' });
+    let releaseCampaigns!: () => void;
+    const campaignsListed = new Promise<void>((resolve) => (releaseCampaigns = resolve));
+    const { callsTo } = mockApi(
+      routes({
+        [`GET ${AI}/generations/g1`]: () => jsonResponse(generation()),
+        [`GET ${API}/campaigns`]: async () => {
+          await campaignsListed;
+          return campaignPage([brand, gone, spring]);
+        },
+        [`GET ${API}/campaigns/c-spring`]: () => jsonResponse(spring),
+        [`GET ${API}/campaigns/c-brand`]: () => jsonResponse(brand),
+        [`POST ${AI}/variants/v-google/approve`]: ({ body }) =>
+          jsonResponse(
+            variant('v-google', 'google', {
+              status: 'approved',
+              approved_at: new Date().toISOString(),
+              approval: { final_url: null, ...(body as object) } as Variant['approval'],
+              publish: { state: 'queued', ad_id: null, job_id: null, reason: null, updated_at: null },
+            }),
+          ),
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy?generation=g1');
+
+    await waitFor(() => card('Google Ads'));
+    await user.click(screen.getByRole('button', { name: 'Approve Google Ads variant 1' }));
+    const form = screen.getByRole('form', { name: 'Approve Google Ads variant 1' });
+    // No account, no campaign to choose: approving without a target stays one step.
+    expect(within(form).queryByLabelText('Campaign')).toBeNull();
+    await user.selectOptions(within(form).getByLabelText('Ad account (optional)'), 'a-google');
+
+    const campaignSelect = within(form).getByLabelText('Campaign') as HTMLSelectElement;
+    expect(campaignSelect.disabled).toBe(true);
+    expect(within(form).getByText('Loading campaigns…').getAttribute('role')).toBe('status');
+    releaseCampaigns();
+    await waitFor(() => expect(campaignSelect.disabled).toBe(false));
+    const params = new URL(callsTo('GET', `${API}/campaigns`)[0]!.url, 'http://x').searchParams;
+    expect(params.get('account_id')).toBe('a-google');
+    // In the service's order (by name). Removed campaigns cannot take an ad; a paused one says so.
+    expect(within(campaignSelect).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Choose a campaign',
+      'Brand (paused)',
+      'Spring sale',
+    ]);
+    const groupSelect = within(form).getByLabelText('Ad group') as HTMLSelectElement;
+    expect(groupSelect.disabled).toBe(true);
+
+    await user.selectOptions(campaignSelect, 'Spring sale');
+    await waitFor(() => expect(groupSelect.disabled).toBe(false));
+    expect(within(groupSelect).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Choose an ad group',
+      'Gift boxes · 333 (paused)',
+      'Meal kits · 111',
+    ]);
+    const typed = within(form).getByLabelText('Ad group ID') as HTMLInputElement;
+    await user.selectOptions(groupSelect, 'Meal kits · 111');
+    expect(typed.value).toBe('111');
+
+    // Another campaign forgets the ad group picked in the last one; this one has none synced.
+    await user.selectOptions(campaignSelect, 'Brand (paused)');
+    expect(typed.value).toBe('');
+    expect(await within(form).findByText(/This campaign has no ad groups synced yet/)).toBeTruthy();
+    expect(groupSelect.disabled).toBe(true);
+
+    // An ad group not synced yet is typed by hand; one of the campaign's typed by hand shows as chosen.
+    await user.selectOptions(campaignSelect, 'Spring sale');
+    await waitFor(() => expect(groupSelect.disabled).toBe(false));
+    await user.type(typed, '333');
+    expect(groupSelect.value).toBe('333');
+    await user.clear(typed);
+    await user.type(typed, '444');
+    expect(groupSelect.value).toBe('');
+    await user.click(within(form).getByRole('button', { name: 'Approve copy' }));
+
+    await waitFor(() => expect(card('Google Ads').dataset.status).toBe('approved'));
+    expect(callsTo('POST', `${AI}/variants/v-google/approve`)[0]!.body).toEqual({
+      account_id: 'a-google',
+      ad_group_id: '444',
+    });
+  });
+
+  it('says why the campaigns or ad groups to choose from could not be loaded', async () => {
+    const user = userEvent.setup();
+    const spring = campaign('c-spring', { account_id: 'a-google', platform: 'google', name: 'Spring sale' });
+    let listFails = true;
+    mockApi(
+      routes({
+        [`GET ${AI}/generations/g1`]: () => jsonResponse(generation()),
+        [`GET ${API}/campaigns`]: () =>
+          listFails
+            ? problemResponse({
+                title: 'Ad account not found',
+                status: 404,
+                detail: "No ad account 'a-google' in this organisation.",
+              })
+            : campaignPage([spring]),
+        [`GET ${API}/campaigns/c-spring`]: () =>
+          problemResponse({
+            title: 'Campaign not found',
+            status: 404,
+            detail: "No campaign 'c-spring' in this organisation.",
+          }),
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy?generation=g1');
+
+    await waitFor(() => card('Google Ads'));
+    await user.click(screen.getByRole('button', { name: 'Approve Google Ads variant 1' }));
+    const form = screen.getByRole('form', { name: 'Approve Google Ads variant 1' });
+    await user.selectOptions(within(form).getByLabelText('Ad account (optional)'), 'a-google');
+    const alert = await within(form).findByRole('alert');
+    expect(alert.textContent).toContain('Could not load the campaigns');
+    expect(alert.textContent).toContain("No ad account 'a-google' in this organisation.");
+    // The ID can still be typed.
+    expect((within(form).getByLabelText('Ad group ID') as HTMLInputElement).disabled).toBe(false);
+
+    listFails = false;
+    await user.selectOptions(within(form).getByLabelText('Ad account (optional)'), '');
+    await user.selectOptions(within(form).getByLabelText('Ad account (optional)'), 'a-google');
+    await waitFor(() => expect((within(form).getByLabelText('Campaign') as HTMLSelectElement).disabled).toBe(false));
+    await user.selectOptions(within(form).getByLabelText('Campaign'), 'Spring sale');
+    const groupsAlert = await within(form).findByRole('alert');
+    expect(groupsAlert.textContent).toContain('Could not load the ad groups');
+    expect(groupsAlert.textContent).toContain("No campaign 'c-spring' in this organisation.");
   });
 
   it('shows the problem of an approval refused because the copy was approved already', async () => {

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { approveVariant, copyPlatformLabel, type ApproveRequest, type Variant } from '../../api/aiCopy';
 import type { AdAccount } from '../../api/connectors';
+import { AdGroupPicker } from './AdGroupPicker';
 import { CopyError } from './CopyError';
 
 const AD_GROUP = /^[A-Za-z0-9_.~-]{1,64}$/;
@@ -58,6 +59,9 @@ export function ApproveForm({
     final_url: last?.final_url ?? defaultUrl,
   });
   const [errors, setErrors] = useState<Partial<Record<keyof Draft, string>>>({});
+  // The picker's campaign (not sent: only the ad group is), and the ad group ID the picker last filled in.
+  const [campaignId, setCampaignId] = useState('');
+  const [picked, setPicked] = useState<string | null>(null);
   const targets = accounts.filter((a) => a.platform === variant.platform || a.platform === 'sandbox');
   const mutation = useMutation({
     mutationFn: (body: ApproveRequest) => approveVariant(variant.id, body),
@@ -77,6 +81,24 @@ export function ApproveForm({
   };
   const set = (key: keyof Draft) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }));
+  /** Another account or campaign: an ad group picked from the last one is not in it (a typed ID stays). */
+  const forgetPicked = () => {
+    if (picked !== null) setDraft((d) => (d.ad_group_id === picked ? { ...d, ad_group_id: '' } : d));
+    setPicked(null);
+  };
+  const chooseAccount = (e: { target: { value: string } }) => {
+    set('account_id')(e);
+    setCampaignId('');
+    forgetPicked();
+  };
+  const chooseCampaign = (next: string) => {
+    setCampaignId(next);
+    forgetPicked();
+  };
+  const chooseAdGroup = (externalId: string) => {
+    setDraft((d) => ({ ...d, ad_group_id: externalId }));
+    setPicked(externalId);
+  };
   const described = (key: keyof Draft, hint?: string) =>
     [hint, errors[key] ? `${id}-${key}-error` : undefined].filter(Boolean).join(' ') || undefined;
 
@@ -104,7 +126,7 @@ export function ApproveForm({
             id={`${id}-account`}
             className="input"
             value={draft.account_id}
-            onChange={set('account_id')}
+            onChange={chooseAccount}
             aria-invalid={errors.account_id ? true : undefined}
             aria-describedby={described('account_id')}
             autoFocus
@@ -122,6 +144,15 @@ export function ApproveForm({
             </p>
           ) : null}
         </div>
+        {draft.account_id ? (
+          <AdGroupPicker
+            accountId={draft.account_id}
+            campaignId={campaignId}
+            adGroupId={draft.ad_group_id.trim()}
+            onCampaign={chooseCampaign}
+            onAdGroup={chooseAdGroup}
+          />
+        ) : null}
         <div className="field">
           <label className="field-label" htmlFor={`${id}-adgroup`}>
             Ad group ID
@@ -133,8 +164,13 @@ export function ApproveForm({
             onChange={set('ad_group_id')}
             autoComplete="off"
             aria-invalid={errors.ad_group_id ? true : undefined}
-            aria-describedby={described('ad_group_id')}
+            aria-describedby={described('ad_group_id', draft.account_id ? `${id}-adgroup-hint` : undefined)}
           />
+          {draft.account_id ? (
+            <p id={`${id}-adgroup-hint`} className="field-hint">
+              Filled in by the ad group chosen above; type the platform's ID of an ad group not synced yet.
+            </p>
+          ) : null}
           {errors.ad_group_id ? (
             <p id={`${id}-ad_group_id-error`} className="field-error">
               {errors.ad_group_id}
