@@ -90,6 +90,64 @@ describe('CampaignDetailPage', { timeout: 20_000 }, () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it("lists the campaign's ad groups with their platform ids and statuses", async () => {
+    const adGroup = (id: string, name: string, status: 'ENABLED' | 'PAUSED' | 'REMOVED', ads = 0) => ({
+      id: `ag-${id}`,
+      external_id: id,
+      name,
+      status,
+      updated_at: '2026-11-20T00:00:00Z',
+      ads: Array.from({ length: ads }, (_, i) => ({
+        id: `ad-${id}-${i}`,
+        external_id: `${id}-${i}`,
+        name: `Ad ${i + 1}`,
+        status: 'ENABLED' as const,
+        headlines: [],
+        descriptions: [],
+        final_url: null,
+        updated_at: '2026-11-20T00:00:00Z',
+      })),
+    });
+    mockApi(
+      routes(() => ({
+        ...campaign('c1', { name: 'Black Friday' }),
+        ad_groups: [
+          adGroup('333', 'Old stock', 'REMOVED'),
+          adGroup('111', 'Rain jackets', 'ENABLED', 2),
+          adGroup('222', 'Winter boots', 'PAUSED'),
+        ],
+      })),
+    );
+    signIn();
+    renderApp('/campaigns/c1');
+
+    const table = await screen.findByRole('table', { name: 'Ad groups of Black Friday' });
+    const rows = within(table).getAllByTestId('ad-group');
+    // In the service's order (by name); each row shows what the copy studio publishes into: the platform id.
+    expect(rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent))).toEqual([
+      ['Old stock', '333', 'REMOVED', '0'],
+      ['Rain jackets', '111', 'ENABLED', '2'],
+      ['Winter boots', '222', 'PAUSED', '0'],
+    ]);
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual([
+      'Name',
+      'Platform ID',
+      'Status',
+      'Ads',
+    ]);
+    expect(within(rows[2]!).getByTestId('ad-group-status').className).toContain('bg-warn-bg');
+  });
+
+  it('says so when no ad group of the campaign is synced yet', async () => {
+    mockApi(routes(() => campaign('c1', { name: 'Black Friday' })));
+    signIn();
+    renderApp('/campaigns/c1');
+
+    const table = await screen.findByRole('table', { name: 'Ad groups of Black Friday' });
+    expect(within(table).getByText('No ad groups of this campaign are synced yet.')).toBeTruthy();
+    expect(within(table).queryAllByTestId('ad-group')).toHaveLength(0);
+  });
+
   it('shows not found for a campaign of no org of mine', async () => {
     mockApi({
       ...LAYOUT,

@@ -10,11 +10,10 @@ import { Badge } from '../components/ui/badge';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { formatMicros } from '../money';
 import { useDashboardStore } from '../stores/dashboard';
+import { AdGroupTable, STATUS_TONES } from './campaigns/AdGroupTable';
 import { lastDays } from './dashboard/dates';
 import { KpiSection } from './dashboard/KpiSection';
 import { RangePicker } from './dashboard/RangePicker';
-
-const STATUS_TONES = { ENABLED: 'ok', PAUSED: 'warn', REMOVED: 'neutral' } as const;
 
 function CampaignHeader({ campaign }: { campaign: CampaignDetail }) {
   return (
@@ -39,7 +38,10 @@ function CampaignHeader({ campaign }: { campaign: CampaignDetail }) {
   );
 }
 
-/** One campaign: its header from the connectors mirror, its KPIs and time-series from the metrics rollups. */
+/**
+ * One campaign: its header and ad groups from the connectors mirror, its KPIs and time-series from the metrics
+ * rollups.
+ */
 export function CampaignDetailPage() {
   const { campaignId = '' } = useParams();
   const campaign = useCampaign(campaignId);
@@ -73,6 +75,7 @@ export function CampaignDetailPage() {
             emptyMessage="No metrics recorded for this campaign in these days yet."
           />
         ) : null}
+        <AdGroupTable campaign={data!} />
       </>
     );
 
