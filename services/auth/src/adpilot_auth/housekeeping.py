@@ -22,6 +22,10 @@ _DELETE_STALE = {
         "WITH gone AS (DELETE FROM rate_limit_counters WHERE window_start < now() - interval '1 day' RETURNING 1) "
         "SELECT count(*) FROM gone"
     ),
+    "rate_limit_attempts": text(
+        "WITH gone AS (DELETE FROM rate_limit_attempts WHERE at < now() - interval '1 day' RETURNING 1) "
+        "SELECT count(*) FROM gone"
+    ),
     "one_time_tokens": text(
         "WITH gone AS (DELETE FROM one_time_tokens WHERE expires_at < now() - interval '7 days' RETURNING 1) "
         "SELECT count(*) FROM gone"

@@ -87,11 +87,22 @@ async def confirm_enrolment(
     return await _new_recovery_codes(session, settings, user)
 
 
-async def count_attempt(session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> None:
-    """Call in its own transaction before checking a code, so failed attempts count even though they roll back."""
-    await ratelimit.hit(
-        session, f"mfa:user:{user_id}", limit=settings.mfa_max_attempts_per_5min, window_s=300
+async def take_attempt(
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID, *, now: datetime | None = None
+) -> int:
+    """One of the user's code attempts in the moving 5 minutes (429 when none is left); returns its slot.
+
+    Call in its own transaction before checking a code, so an attempt counts even though its request rolls
+    back; :func:`attempt_did_not_fail` gives the slot back, so only failed codes (or passwords) count.
+    """
+    return await ratelimit.take(
+        session, f"mfa:user:{user_id}", limit=settings.mfa_max_attempts_per_5min, window_s=300, now=now
     )
+
+
+async def attempt_did_not_fail(session: AsyncSession, slot: int) -> None:
+    """Earlier failures stay: clearing them on a success would give a guesser racing the user a fresh allowance."""
+    await ratelimit.give_back(session, slot)
 
 
 async def check_code(

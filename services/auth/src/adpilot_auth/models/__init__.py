@@ -15,7 +15,7 @@ from adpilot_auth.models.invitation import Invitation  # noqa: E402
 from adpilot_auth.models.login_session import LoginSession, RefreshToken  # noqa: E402
 from adpilot_auth.models.one_time_token import OneTimeToken  # noqa: E402
 from adpilot_auth.models.org import Membership, Org  # noqa: E402
-from adpilot_auth.models.rate_limit import RateLimitCounter  # noqa: E402
+from adpilot_auth.models.rate_limit import RateLimitAttempt, RateLimitCounter  # noqa: E402
 from adpilot_auth.models.recovery_code import RecoveryCode  # noqa: E402
 from adpilot_auth.models.signing_key import SigningKey  # noqa: E402
 from adpilot_auth.models.sso import SsoIdentity, SsoLoginState  # noqa: E402
@@ -29,6 +29,7 @@ __all__ = [
     "Membership",
     "OneTimeToken",
     "Org",
+    "RateLimitAttempt",
     "RateLimitCounter",
     "RecoveryCode",
     "RefreshToken",
