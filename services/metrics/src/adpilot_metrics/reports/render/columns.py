@@ -5,16 +5,18 @@ Money leaves micros here (exact decimals of the currency unit); ratios stay frac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from adpilot_metrics.queries.schemas import Measures
+from adpilot_metrics.reports.render.currencies import minor_unit_digits
 
 Kind = Literal["count", "money", "decimal", "percent", "ratio"]
 Value = int | float | Decimal | None
 
 MICROS = Decimal(1_000_000)
-CENT = Decimal("0.01")
+# Decimals of the kinds that are not money: ratios as fractions with 4 (percentages with 2: 0.0336 = 3.36 %).
+KIND_DIGITS: dict[Kind, int] = {"count": 0, "decimal": 2, "percent": 4, "ratio": 2}
 NOT_AVAILABLE = "\u2013"  # an en dash
 
 
@@ -58,31 +60,38 @@ CAMPAIGN_TABLE_COLUMNS = tuple(
 )
 
 
-def plain(value: Value, kind: Kind) -> str:
-    """Machine-readable text (CSV): '.' decimals, no grouping, empty for n/a."""
+def digits(kind: Kind, currency: str) -> int:
+    """Decimals every format shows: money in the currency's minor unit, the other kinds fixed."""
+    return minor_unit_digits(currency) if kind == "money" else KIND_DIGITS[kind]
+
+
+def rounded(value: Value, kind: Kind, currency: str) -> int | Decimal | None:
+    """The value every format writes (half up, as amounts are usually rounded): a CSV, the Excel cells and the
+    PDF never disagree on a figure."""
     if value is None:
-        return ""
+        return None
     if kind == "count":
-        return str(int(value))
-    if kind in ("money", "decimal"):
-        number = Decimal(value)
-        return f"{number:.2f}" if number == number.quantize(CENT) else str(number.normalize())
-    return f"{float(value):.6f}"
+        return int(value)
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(Decimal(1).scaleb(-digits(kind, currency)), rounding=ROUND_HALF_UP)
+
+
+def plain(value: Value, kind: Kind, currency: str) -> str:
+    """Machine-readable text (CSV): '.' decimals, no grouping, ratios as fractions, empty for n/a."""
+    number = rounded(value, kind, currency)
+    return "" if number is None else str(number)
 
 
 def human(value: Value, kind: Kind, currency: str) -> str:
     """Readable text (PDF): grouped thousands, currency code, percentages; an en dash for n/a."""
-    if value is None:
+    number = rounded(value, kind, currency)
+    if number is None:
         return NOT_AVAILABLE
-    if kind == "count":
-        return f"{int(value):,}"
     if kind == "money":
-        return f"{currency} {Decimal(value).quantize(CENT):,}"
-    if kind == "decimal":
-        return f"{Decimal(value).quantize(CENT):,}"
+        return f"{currency} {number:,}"
     if kind == "percent":
-        return f"{float(value) * 100:.2f} %"
-    return f"{float(value):.2f}"
+        return f"{number * 100:.{digits(kind, currency) - 2}f} %"
+    return f"{number:,}"
 
 
 def change_text(value: float | None) -> str:

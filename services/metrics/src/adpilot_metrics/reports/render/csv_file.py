@@ -1,4 +1,6 @@
-"""CSV: one flat table, a row per campaign and bucket, ready for a spreadsheet's pivot table."""
+"""CSV: one flat table, a row per campaign and bucket, ready for a spreadsheet's pivot table. Figures are
+rounded as in the other formats (``columns.rounded``): amounts to the currency's minor unit, ratios (CTR,
+conversion rate) as fractions with 4 decimals, ROAS and conversions with 2."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ HEADER = (
     "currency",
     "platform",
     "account_id",
+    "platform_account_id",
     "campaign_id",
     "campaign_name",
     *(c.header.lower().replace(" ", "_") for c in MEASURE_COLUMNS),
@@ -35,9 +38,10 @@ def render_csv(content: ReportContent) -> bytes:
                 csv_text(row.currency),
                 csv_text(row.platform),
                 str(row.account_id),
+                csv_text(content.platform_accounts.get(row.account_id)),
                 csv_text(row.campaign_id),
                 csv_text(row.campaign_name),
-                *(plain(c.read(row.measures), c.kind) for c in MEASURE_COLUMNS),
+                *(plain(c.read(row.measures), c.kind, row.currency) for c in MEASURE_COLUMNS),
                 "true" if row.provisional else "false",
             )
         )

@@ -19,15 +19,20 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from adpilot_metrics.reports.content import ReportContent
-from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, Kind
+from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, Kind, digits, rounded
 
-NUMBER_FORMATS: dict[Kind, str] = {
-    "count": "#,##0",
-    "money": "#,##0.00",
-    "decimal": "#,##0.00",
-    "percent": "0.00%",
-    "ratio": "0.00",
-}
+PLATFORM_ACCOUNT = "Platform account id"
+ADPILOT_ACCOUNT = "AdPilot account id"
+
+
+def number_format(kind: Kind, currency: str) -> str:
+    """As many decimals as the CSV writes (the value is rounded the same way): ``#,##0`` for JPY, ``0.00%``."""
+    if kind == "percent":
+        places = digits(kind, currency) - 2  # of the percentage
+        return f"0.{'0' * places}%" if places else "0%"
+    places = digits(kind, currency)
+    whole = "0" if kind == "ratio" else "#,##0"
+    return f"{whole}.{'0' * places}" if places else whole
 
 
 def render_xlsx(content: ReportContent) -> bytes:
@@ -62,9 +67,11 @@ def _summary(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                 sheet,
                 [
                     column.header,
-                    _number(sheet, column.read(entry.current), column.kind),
-                    _number(sheet, column.read(entry.previous), column.kind) if entry.previous else None,
-                    _number(sheet, change, "percent"),
+                    _number(sheet, column.read(entry.current), column.kind, entry.currency),
+                    _number(sheet, column.read(entry.previous), column.kind, entry.currency)
+                    if entry.previous
+                    else None,
+                    _number(sheet, change, "percent", entry.currency),
                 ],
             )
         if entry.provisional:
@@ -85,7 +92,7 @@ def _trend(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                     point.start,
                     point.end,
                     series.currency,
-                    *(_number(sheet, c.read(point), c.kind) for c in MEASURE_COLUMNS),
+                    *(_number(sheet, c.read(point), c.kind, series.currency) for c in MEASURE_COLUMNS),
                     point.provisional,
                 ],
             )
@@ -116,7 +123,8 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "Rank",
             "Currency",
             "Platform",
-            "Account",
+            PLATFORM_ACCOUNT,
+            ADPILOT_ACCOUNT,
             "Campaign id",
             "Campaign",
             "Status",
@@ -132,11 +140,12 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                     c.rank,
                     group.currency,
                     c.platform,
+                    content.platform_accounts.get(c.account_id),
                     str(c.account_id),
                     c.campaign_id,
                     c.name,
                     c.status,
-                    *(_number(sheet, col.read(c), col.kind) for col in MEASURE_COLUMNS),
+                    *(_number(sheet, col.read(c), col.kind, group.currency) for col in MEASURE_COLUMNS),
                     c.provisional,
                 ],
             )
@@ -150,7 +159,8 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "End",
             "Currency",
             "Platform",
-            "Account",
+            PLATFORM_ACCOUNT,
+            ADPILOT_ACCOUNT,
             "Campaign id",
             "Campaign",
             *(c.header for c in MEASURE_COLUMNS),
@@ -165,10 +175,11 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                 r.end,
                 r.currency,
                 r.platform,
+                content.platform_accounts.get(r.account_id),
                 str(r.account_id),
                 r.campaign_id,
                 r.campaign_name,
-                *(_number(sheet, c.read(r.measures), c.kind) for c in MEASURE_COLUMNS),
+                *(_number(sheet, c.read(r.measures), c.kind, r.currency) for c in MEASURE_COLUMNS),
                 r.provisional,
             ],
         )
@@ -179,11 +190,12 @@ def _row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
     sheet.append([_text(sheet, v) if isinstance(v, str) else v for v in values])
 
 
-def _number(sheet: WriteOnlyWorksheet, value: Any, kind: Kind) -> WriteOnlyCell | None:
+def _number(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, currency: str) -> WriteOnlyCell | None:
+    """The figure the CSV writes (``columns.rounded``), shown with as many decimals."""
     if value is None:
         return None
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = NUMBER_FORMATS[kind]
+    cell = WriteOnlyCell(sheet, value=rounded(value, kind, currency))
+    cell.number_format = number_format(kind, currency)
     return cell
 
 
