@@ -2,8 +2,11 @@ import { Navigate, Outlet, useLocation, useSearchParams } from 'react-router-dom
 import { LoadingState } from '../components/States';
 import { useAuth } from './useAuth';
 
+/** Where signing in leads without `?next=`: the dashboard (`/` is the public status page). */
+export const HOME = '/dashboard';
+
 /** Only same-app paths are followed after sign-in (no open redirects to other sites). */
-export function safeNext(next: string | null | undefined, fallback = '/'): string {
+export function safeNext(next: string | null | undefined, fallback = HOME): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
   return next;
 }
@@ -23,7 +26,7 @@ export function RequireAuth() {
   return <Outlet />;
 }
 
-/** Sign-in / sign-up: a signed-in user is sent on to `?next=` (or home). */
+/** Sign-in / sign-up: a signed-in user is sent on to `?next=` (or the dashboard). */
 export function GuestOnly() {
   const { status } = useAuth();
   const [params] = useSearchParams();

@@ -126,18 +126,17 @@ describe('sign-in form', () => {
     expect(callsTo('POST', '/api/auth/refresh')).toHaveLength(0);
   });
 
-  it('signs in directly when the account has no MFA', async () => {
+  it('signs in directly when the account has no MFA, onto the dashboard without ?next=', async () => {
     const user = userEvent.setup();
     mockApi({
       ...SIGNED_IN_ROUTES,
-      'GET /api/status': () => jsonResponse({ gateway: 'ok', services: [] }),
       'POST /api/auth/login': () => jsonResponse(tokenResponse()),
     });
     renderApp('/login');
 
     await enterCredentials(user);
 
-    expect(await screen.findByRole('heading', { name: 'Status', level: 1 })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Dashboard', level: 1 })).toBeTruthy();
     expect(screen.queryByLabelText('Authentication code')).toBeNull();
     expect(authSession.getSnapshot().status).toBe('authenticated');
   });
