@@ -35,21 +35,64 @@ export function formatMicros(micros: number | null | undefined, currency: string
   return currency ? `${plain} ${currency}` : plain;
 }
 
-/** Micros as a major-unit string for an input's initial value: 19_990_000 → "19.99", 20_000_000 → "20". */
-export function microsToInput(micros: number | null | undefined): string {
-  if (micros === null || micros === undefined) return '';
-  const whole = Math.trunc(micros / MICROS_PER_UNIT);
-  const fraction = String(Math.abs(micros % MICROS_PER_UNIT)).padStart(6, '0').replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : String(whole);
+/** A locale's decimal and grouping separators: "." and "," in en, "," and "." in de; the browser's by default. */
+export function numberSeparators(locale?: string): { decimal: string; group: string } {
+  const parts = new Intl.NumberFormat(locale ?? [], { useGrouping: true }).formatToParts(12345.6);
+  return {
+    decimal: parts.find((part) => part.type === 'decimal')?.value ?? '.',
+    group: parts.find((part) => part.type === 'group')?.value ?? ',',
+  };
+}
+
+/** How to type an amount, in the user's locale: "1,000.50" (en), "1.000,50" (de), "2,500" for JPY. */
+export function amountExample(currency: string | null | undefined, locale?: string): string {
+  const digits = currencyDigits(currency);
+  return new Intl.NumberFormat(locale ?? [], { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+    digits > 0 ? 1000.5 : 2500,
+  );
 }
 
 /**
- * Parse a non-negative amount typed in major units ("1234.5", "12,5", " 20 ") into micros, allowing at most
- * the currency's minor-unit digits. Either "." or "," is the decimal separator (no grouping separators, so
- * "1,234" is never silently read as 1234 or 1.234). Returns null for anything else.
+ * Micros as a major-unit string for an input's initial value, with the locale's decimal separator and no
+ * grouping: 19_990_000 → "19.99" (en) or "19,99" (de), 20_000_000 → "20".
  */
-export function parseMajorToMicros(text: string, currency: string | null | undefined): number | null {
-  const cleaned = text.trim().replace(',', '.');
+export function microsToInput(micros: number | null | undefined, locale?: string): string {
+  if (micros === null || micros === undefined) return '';
+  const whole = Math.trunc(micros / MICROS_PER_UNIT);
+  const fraction = String(Math.abs(micros % MICROS_PER_UNIT)).padStart(6, '0').replace(/0+$/, '');
+  return fraction ? `${whole}${numberSeparators(locale).decimal}${fraction}` : String(whole);
+}
+
+/** The locale's grouping separator as a pattern: spaces of any kind when it is one (fr: U+202F), ’ or '. */
+function groupPattern(group: string): string {
+  if (/\s/.test(group)) return '\\s';
+  if (group === '’' || group === "'") return "['’]";
+  return group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The amount without the locale's thousands separators ("1,000.50" in en, "1.000,50" in de, "1 000,50" in fr):
+ * only groups of exactly three digits, then at most a decimal part with the other separator. Anything else is
+ * returned as typed, so "12,5" and "19.99" stay decimals everywhere.
+ */
+function withoutGrouping(text: string, locale?: string): string {
+  const { group } = numberSeparators(locale);
+  const separator = groupPattern(group);
+  const decimal = ['.', ','].filter((mark) => mark !== group).join('');
+  const grouped = new RegExp(`^(\\d{1,3}(?:${separator}\\d{3})+)([${decimal}]\\d*)?$`).exec(text);
+  if (!grouped) return text;
+  const [, whole = '', fraction = ''] = grouped;
+  return whole.replace(new RegExp(separator, 'g'), '') + fraction;
+}
+
+/**
+ * Parse a non-negative amount typed in major units ("1234.5", "12,5", " 20 ", "1,000.50") into micros, allowing
+ * at most the currency's minor-unit digits. Either "." or "," is the decimal separator; thousands separators
+ * are those of the user's locale (`locale`, the browser's by default), so "1,234" is 1234 in en and refused
+ * for a 2-decimal currency in de rather than guessed. Returns null for anything else.
+ */
+export function parseMajorToMicros(text: string, currency: string | null | undefined, locale?: string): number | null {
+  const cleaned = withoutGrouping(text.trim(), locale).replace(',', '.');
   const digits = currencyDigits(currency);
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
   if (!match) return null;

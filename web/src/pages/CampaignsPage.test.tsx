@@ -388,7 +388,7 @@ describe('CampaignsPage', () => {
     await user.type(input, '12.345');
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect((await screen.findByText(/at most 2 decimals/)).textContent).toBe(
-      'Enter an amount like 25 or 25.50 (at most 2 decimals).',
+      'Enter an amount like 25 or 1,000.50 (at most 2 decimals).',
     );
     expect(input.getAttribute('aria-invalid')).toBe('true');
     await user.clear(input);
@@ -397,16 +397,17 @@ describe('CampaignsPage', () => {
     expect(await screen.findByText('The budget must be more than zero.')).toBeTruthy();
     expect(callsTo('POST', `${API}/accounts/a1/write-jobs`)).toHaveLength(0);
 
+    // A thousands separator as the locale writes it (en in the tests) is understood.
     await user.clear(input);
-    await user.type(input, '19.99');
+    await user.type(input, '1,000.50');
     await user.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(callsTo('POST', `${API}/accounts/a1/write-jobs`)).toHaveLength(1));
     expect(callsTo('POST', `${API}/accounts/a1/write-jobs`)[0]!.body).toEqual({
       validate_only: false,
-      operations: [{ op: 'set_budget', campaign_id: 'x-c1', daily_budget_micros: 19_990_000 }],
+      operations: [{ op: 'set_budget', campaign_id: 'x-c1', daily_budget_micros: 1_000_500_000 }],
     });
     const tracked = await screen.findByTestId('write-job');
-    expect(tracked.textContent).toContain('Set the daily budget of DE Brand to €19.99');
+    expect(tracked.textContent).toContain('Set the daily budget of DE Brand to €1,000.50');
     await waitFor(() => expect(tracked.dataset.status).toBe('succeeded'));
     expect(screen.queryByLabelText('Daily budget of DE Brand in EUR')).toBeNull();
   });

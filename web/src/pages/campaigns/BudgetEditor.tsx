@@ -5,7 +5,7 @@ import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { createWriteJob, type Campaign } from '../../api/connectors';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { currencyDigits, formatMicros, microsToInput, parseMajorToMicros } from '../../money';
+import { amountExample, currencyDigits, formatMicros, microsToInput, parseMajorToMicros } from '../../money';
 import type { TrackedJob } from './WriteJobProgress';
 
 /** A daily budget typed in major units of `currency`, validated and converted to micros. */
@@ -21,10 +21,11 @@ export function budgetSchema(currency: string) {
         if (micros === null) {
           ctx.addIssue({
             code: 'custom',
+            // The example is written the way the parser reads the user's locale (1,000.50 or 1.000,50).
             message:
               digits > 0
-                ? `Enter an amount like 25 or 25.50 (at most ${digits} decimals).`
-                : 'Enter a whole amount like 2500.',
+                ? `Enter an amount like 25 or ${amountExample(currency)} (at most ${digits} decimals).`
+                : `Enter a whole amount like ${amountExample(currency)}.`,
           });
           return z.NEVER;
         }
