@@ -1,4 +1,5 @@
-import { Suspense, useEffect, useRef, useState } from 'react';
+import { Menu } from 'lucide-react';
+import { Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { isAdmin } from '../api/auth';
 import { useActiveOrg, useMe } from '../api/queries';
@@ -74,7 +75,18 @@ export function Layout() {
   const { status } = useAuth();
   const { role } = useActiveOrg();
   const mainRef = useRef<HTMLElement>(null);
+  const navToggleRef = useRef<HTMLButtonElement>(null);
   const firstRender = useRef(true);
+  // Phone widths only (styles.css): the navigation is a disclosure under the header's Menu button.
+  const [navOpen, setNavOpen] = useState(false);
+
+  useEffect(() => setNavOpen(false), [pathname]);
+
+  const closeNavOnEscape = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !navOpen) return;
+    setNavOpen(false);
+    navToggleRef.current?.focus();
+  };
 
   // After client-side navigation move focus to the new page, as a full page load would (unless the new
   // page already focused something of its own, e.g. the first field of a form).
@@ -92,11 +104,23 @@ export function Layout() {
   );
 
   return (
-    <div className="app">
+    <div className={navOpen ? 'app nav-open' : 'app'}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <header className="app-header">
+        <button
+          ref={navToggleRef}
+          type="button"
+          className="nav-toggle"
+          aria-expanded={navOpen}
+          aria-controls="app-nav"
+          onClick={() => setNavOpen((open) => !open)}
+          onKeyDown={closeNavOnEscape}
+        >
+          <Menu aria-hidden="true" size={20} />
+          <span className="visually-hidden">Menu</span>
+        </button>
         <Link className="brand" to="/">
           <span className="brand-mark" aria-hidden="true">
             A
@@ -122,7 +146,7 @@ export function Layout() {
           ) : null}
         </div>
       </header>
-      <nav className="app-nav" aria-label="Main">
+      <nav className="app-nav" id="app-nav" aria-label="Main" onKeyDown={closeNavOnEscape}>
         <ul>
           {items.map((item) => (
             <li key={item.to}>

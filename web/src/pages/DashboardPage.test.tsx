@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatMicros } from '../money';
 import { DASHBOARD_DEFAULTS, useDashboardStore } from '../stores/dashboard';
-import { API, LAYOUT, orgs } from '../test/connectors';
+import { adAccount, API, LAYOUT, orgs } from '../test/connectors';
 import { jsonResponse, mockApi, problemResponse } from '../test/http';
 import {
   campaign,
@@ -109,6 +109,37 @@ describe('DashboardPage', { timeout: 20_000 }, () => {
     );
     expect(within(rows[1]!).queryByRole('link')).toBeNull();
     expect(rows[0]!.textContent).toContain(formatMicros(50_000_000, 'EUR'));
+  });
+
+  it('names the account of each top campaign, so same-named campaigns of two accounts stay apart', async () => {
+    mockApi({
+      ...dashboardRoutes(),
+      [`GET ${METRICS}/top-campaigns`]: () =>
+        jsonResponse(
+          top([
+            {
+              currency: 'EUR',
+              campaigns: [
+                ranked(1, 'cmp-1', { name: 'Brand', account_id: 'a1' }),
+                ranked(2, 'cmp-9', { name: 'Brand', account_id: 'a2' }),
+              ],
+            },
+          ]),
+        ),
+      [`GET ${API}/accounts`]: () =>
+        jsonResponse([adAccount('a1', { name: 'Acme DE' }), adAccount('a2', { name: 'Acme AT' })]),
+    });
+    signIn({ role: 'member' });
+    renderApp('/dashboard');
+
+    const rows = await screen.findAllByTestId('top-campaign-row');
+    await waitFor(() =>
+      expect(rows.map((row) => within(row).getByTestId('top-campaign-account').textContent)).toEqual([
+        'Acme DE · Sandbox',
+        'Acme AT · Sandbox',
+      ]),
+    );
+    expect(screen.getByRole('table', { name: 'Top campaigns in EUR' })).toBeTruthy();
   });
 
   it('switches the range and the chart metric, and keeps them for the session', async () => {

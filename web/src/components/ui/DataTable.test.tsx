@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RowSelectionState, SortingState } from '@tanstack/react-table';
 import { createDataColumnHelper, DataTable } from './DataTable';
 
@@ -223,5 +223,43 @@ describe('DataTable', () => {
     expect(screen.getByRole('button', { name: 'Details of apple' }).getAttribute('aria-expanded')).toBe('true');
     await user.click(screen.getByRole('button', { name: 'Details of apple' }));
     expect(screen.queryByText('apple details')).toBeNull();
+  });
+
+  describe('a table wider than its place', () => {
+    // jsdom lays nothing out: the browser's ResizeObserver and element widths stand in for a narrow screen
+    // (vitest restores both after each test).
+    class ImmediateResizeObserver {
+      constructor(private readonly callback: () => void) {}
+      observe() {
+        this.callback();
+      }
+      disconnect() {}
+    }
+    function narrowScreen(scroll: number, client: number) {
+      vi.stubGlobal('ResizeObserver', ImmediateResizeObserver);
+      vi.spyOn(HTMLElement.prototype, 'scrollWidth', 'get').mockReturnValue(scroll);
+      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(client);
+    }
+
+    it('scrolls in its own container, a region named by the caption that the keyboard can reach', () => {
+      narrowScreen(700, 343);
+      render(<Plain />);
+      const region = screen.getByRole('region', { name: 'Fruit' });
+      expect(region.tabIndex).toBe(0);
+      expect(within(region).getByRole('table', { name: 'Fruit' })).toBeTruthy();
+    });
+
+    it('is named by aria-label without a caption', () => {
+      narrowScreen(700, 343);
+      render(<DataTable columns={COLUMNS} data={FRUITS} getRowId={fruitId} aria-label="Stock list" />);
+      expect(screen.getByRole('region', { name: 'Stock list' }).tabIndex).toBe(0);
+    });
+
+    it('adds no tab stop and no region while it fits', () => {
+      narrowScreen(343, 343);
+      render(<Plain />);
+      expect(screen.queryByRole('region')).toBeNull();
+      expect(screen.getByRole('table').parentElement!.hasAttribute('tabindex')).toBe(false);
+    });
   });
 });

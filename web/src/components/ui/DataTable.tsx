@@ -21,13 +21,16 @@ import {
   type RowSelectionState,
   type SortingState,
 } from '@tanstack/react-table';
-import { Fragment, useEffect, useRef, type ChangeEvent, type ReactNode } from 'react';
+import { Fragment, useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode, type RefObject } from 'react';
 import { cn } from './cn';
 
 /**
  * The shared list table of the SPA: TanStack Table (v9) owns the row model, sorting, selection and
  * expanded-detail state; this component owns the markup, the existing `.table` look and the accessibility
  * (sortable headers are buttons with aria-sort on their <th>, selection checkboxes carry labels).
+ *
+ * A table wider than its place scrolls sideways inside its own container (never the page); while it does, the
+ * container is a named region in the tab order, so keyboard users can scroll it too.
  *
  * Column definitions must be stable (module scope or useMemo): TanStack renders a function `cell` as a React
  * component, so a new function on every render would remount the cell and lose its state (an open editor,
@@ -167,6 +170,20 @@ function Checkbox({
   return <input ref={ref} type="checkbox" aria-label={label} checked={checked} disabled={disabled} onChange={onChange} />;
 }
 
+/** Whether the element's content is wider than the element, followed as either is resized. */
+function useOverflowsX(ref: RefObject<HTMLElement | null>): boolean {
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setOverflows(element.scrollWidth > element.clientWidth));
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild); // the table: rows come and go
+    return () => observer.disconnect();
+  }, [ref]);
+  return overflows;
+}
+
 export function DataTable<TData extends RowData>({
   columns,
   data,
@@ -212,96 +229,115 @@ export function DataTable<TData extends RowData>({
     ...(selection ? { onRowSelectionChange: selection.onChange } : {}),
   });
 
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const overflows = useOverflowsX(scrollRef);
+  const captionId = useId();
+
   const leafCount = table.getAllLeafColumns().length + (selection ? 1 : 0);
   const rows = table.getRowModel().rows;
   const anySelectable = rows.some((row) => row.getCanSelect());
 
+  // Only while it scrolls: a focusable region around every table would add a tab stop that does nothing.
+  const scrollRegion = overflows
+    ? {
+        role: 'region',
+        tabIndex: 0,
+        ...(caption !== undefined ? { 'aria-labelledby': captionId } : { 'aria-label': ariaLabel }),
+      }
+    : {};
+
   return (
-    <table className={className} data-testid={testId} aria-label={ariaLabel} {...attributes}>
-      {caption !== undefined ? <caption className={captionClassName}>{caption}</caption> : null}
-      <thead>
-        {table.getHeaderGroups().map((group) => (
-          <tr key={group.id}>
-            {selection ? (
-              <th scope="col" className={cn(headerCellClassName, 'select-cell')}>
-                <Checkbox
-                  label={selection.allLabel}
-                  checked={table.getIsAllPageRowsSelected()}
-                  indeterminate={table.getIsSomePageRowsSelected() && !table.getIsAllPageRowsSelected()}
-                  disabled={!anySelectable}
-                  onChange={(e) => table.toggleAllPageRowsSelected(e.target.checked)}
-                />
-              </th>
-            ) : null}
-            {group.headers.map((header) => {
-              const meta = header.column.columnDef.meta;
-              const content = header.isPlaceholder ? null : meta?.hideHeader ? (
-                <span className="visually-hidden">{columnLabel(header.column)}</span>
-              ) : (
-                <table.FlexRender header={header} />
-              );
-              const canSort = header.column.getCanSort();
-              return (
-                <th
-                  key={header.id}
-                  scope="col"
-                  colSpan={header.colSpan > 1 ? header.colSpan : undefined}
-                  aria-sort={canSort ? ariaSort(header.column.getIsSorted()) : undefined}
-                  className={cn(headerCellClassName, meta?.className, meta?.headerClassName) || undefined}
-                >
-                  {canSort && !header.isPlaceholder ? <SortButton header={header}>{content}</SortButton> : content}
-                </th>
-              );
-            })}
-          </tr>
-        ))}
-      </thead>
-      <tbody>
-        {rows.length === 0 && emptyState !== undefined ? (
-          <tr className="empty-row">
-            <td colSpan={leafCount} className={cellClassName}>
-              {emptyState}
-            </td>
-          </tr>
+    <div ref={scrollRef} className="data-table-scroll" data-scrolls={overflows || undefined} {...scrollRegion}>
+      <table className={className} data-testid={testId} aria-label={ariaLabel} {...attributes}>
+        {caption !== undefined ? (
+          <caption id={captionId} className={captionClassName}>
+            {caption}
+          </caption>
         ) : null}
-        {rows.map((row) => {
-          const extra = rowAttributes?.(row.original);
-          const selected = row.getIsSelected();
-          return (
-            <Fragment key={row.id}>
-              <tr {...extra} className={cn(extra?.className, selected && 'row-selected') || undefined}>
-                {selection ? (
-                  <td className={cn(cellClassName, 'select-cell')} data-label="Select">
-                    <Checkbox
-                      label={selection.rowLabel(row.original)}
-                      checked={selected}
-                      disabled={!row.getCanSelect()}
-                      onChange={row.getToggleSelectedHandler()}
-                    />
-                  </td>
-                ) : null}
-                {row.getAllCells().map((cell) => {
-                  const meta = cell.column.columnDef.meta;
-                  return (
-                    <td
-                      key={cell.id}
-                      data-label={columnLabel(cell.column)}
-                      className={cn(cellClassName, meta?.className, meta?.cellClassName) || undefined}
-                    >
-                      <table.FlexRender cell={cell} />
-                    </td>
-                  );
-                })}
-              </tr>
-              {renderDetail && row.getIsExpanded() ? (
-                <tr className="detail-row">
-                  <td colSpan={leafCount}>{renderDetail(row.original)}</td>
-                </tr>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {selection ? (
+                <th scope="col" className={cn(headerCellClassName, 'select-cell')}>
+                  <Checkbox
+                    label={selection.allLabel}
+                    checked={table.getIsAllPageRowsSelected()}
+                    indeterminate={table.getIsSomePageRowsSelected() && !table.getIsAllPageRowsSelected()}
+                    disabled={!anySelectable}
+                    onChange={(e) => table.toggleAllPageRowsSelected(e.target.checked)}
+                  />
+                </th>
               ) : null}
-            </Fragment>
-          );
-        })}
-      </tbody>
-    </table>
+              {group.headers.map((header) => {
+                const meta = header.column.columnDef.meta;
+                const content = header.isPlaceholder ? null : meta?.hideHeader ? (
+                  <span className="visually-hidden">{columnLabel(header.column)}</span>
+                ) : (
+                  <table.FlexRender header={header} />
+                );
+                const canSort = header.column.getCanSort();
+                return (
+                  <th
+                    key={header.id}
+                    scope="col"
+                    colSpan={header.colSpan > 1 ? header.colSpan : undefined}
+                    aria-sort={canSort ? ariaSort(header.column.getIsSorted()) : undefined}
+                    className={cn(headerCellClassName, meta?.className, meta?.headerClassName) || undefined}
+                  >
+                    {canSort && !header.isPlaceholder ? <SortButton header={header}>{content}</SortButton> : content}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody>
+          {rows.length === 0 && emptyState !== undefined ? (
+            <tr className="empty-row">
+              <td colSpan={leafCount} className={cellClassName}>
+                {emptyState}
+              </td>
+            </tr>
+          ) : null}
+          {rows.map((row) => {
+            const extra = rowAttributes?.(row.original);
+            const selected = row.getIsSelected();
+            return (
+              <Fragment key={row.id}>
+                <tr {...extra} className={cn(extra?.className, selected && 'row-selected') || undefined}>
+                  {selection ? (
+                    <td className={cn(cellClassName, 'select-cell')} data-label="Select">
+                      <Checkbox
+                        label={selection.rowLabel(row.original)}
+                        checked={selected}
+                        disabled={!row.getCanSelect()}
+                        onChange={row.getToggleSelectedHandler()}
+                      />
+                    </td>
+                  ) : null}
+                  {row.getAllCells().map((cell) => {
+                    const meta = cell.column.columnDef.meta;
+                    return (
+                      <td
+                        key={cell.id}
+                        data-label={columnLabel(cell.column)}
+                        className={cn(cellClassName, meta?.className, meta?.cellClassName) || undefined}
+                      >
+                        <table.FlexRender cell={cell} />
+                      </td>
+                    );
+                  })}
+                </tr>
+                {renderDetail && row.getIsExpanded() ? (
+                  <tr className="detail-row">
+                    <td colSpan={leafCount}>{renderDetail(row.original)}</td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -11,7 +11,8 @@ export const TabsList = forwardRef<
   return (
     <TabsPrimitive.List
       ref={ref}
-      className={cn('inline-flex items-center gap-1 rounded-control bg-neutral-bg p-1', className)}
+      // Wraps onto a second line rather than widening a phone-width page.
+      className={cn('inline-flex max-w-full flex-wrap items-center gap-1 rounded-control bg-neutral-bg p-1', className)}
       {...props}
     />
   );

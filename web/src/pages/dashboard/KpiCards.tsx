@@ -16,7 +16,10 @@ function KpiCard({ kpi, totals }: { kpi: KpiDef; totals: CurrencyTotals }) {
   return (
     <Card className="flex flex-col gap-1 px-4 py-3" data-testid={`kpi-${kpi.id}`} role="group" aria-label={kpi.label}>
       <p className="m-0 text-xs font-medium tracking-wide text-muted uppercase">{kpi.label}</p>
-      <p className="m-0 text-2xl font-semibold text-fg tabular-nums" data-testid={`kpi-${kpi.id}-value`}>
+      <p
+        className="m-0 text-xl font-semibold wrap-anywhere text-fg tabular-nums sm:text-2xl"
+        data-testid={`kpi-${kpi.id}-value`}
+      >
         {value}
       </p>
       <div className="flex flex-wrap items-center gap-1.5 text-xs text-muted">
@@ -38,7 +41,8 @@ function KpiCard({ kpi, totals }: { kpi: KpiDef; totals: CurrencyTotals }) {
 /** Tremor-style KPI cards of one currency: value, change against the previous period, coloured good/bad. */
 export function KpiCards({ totals }: { totals: CurrencyTotals }) {
   return (
-    <div className="grid grid-cols-[repeat(auto-fill,minmax(11rem,1fr))] gap-3" data-testid="kpi-cards">
+    // Two columns still fit a 375 px phone (min(): never wider than the page).
+    <div className="grid grid-cols-[repeat(auto-fill,minmax(min(100%,10rem),1fr))] gap-3" data-testid="kpi-cards">
       {KPIS.map((kpi) => (
         <KpiCard key={kpi.key} kpi={kpi} totals={totals} />
       ))}

@@ -1,5 +1,6 @@
 import { useMemo, useRef } from 'react';
 import { Link } from 'react-router-dom';
+import { useAccounts } from '../../api/connectorQueries';
 import { platformLabel, type Campaign } from '../../api/connectors';
 import { useTopCampaigns, type KpiSelection, type RankedCampaign } from '../../api/dashboards';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -17,9 +18,15 @@ import { formatMeasure } from './kpis';
 
 export const TOP_LIMIT = 5;
 
-function CampaignName({ row, index }: { row: RankedCampaign; index: Map<string, Campaign> }) {
+/** What names a ranked campaign: the mirrored campaigns (for the link) and the ad accounts by id. */
+interface Lookup {
+  campaigns: Map<string, Campaign>;
+  accounts: Map<string, string>;
+}
+
+function CampaignName({ row, campaigns }: { row: RankedCampaign; campaigns: Map<string, Campaign> }) {
   const name = row.name ?? row.campaign_id;
-  const id = index.get(campaignKey(row.account_id, row.campaign_id))?.id;
+  const id = campaigns.get(campaignKey(row.account_id, row.campaign_id))?.id;
   return id ? (
     <Link to={`/campaigns/${encodeURIComponent(id)}`} className="font-medium">
       {name}
@@ -35,18 +42,28 @@ const NUMBER: DataColumnMeta = { className: 'text-right', cellClassName: 'tabula
 
 const helper = createDataColumnHelper<RankedCampaign>();
 
-/** Ranked by the server (not sortable here); `index` reads the latest campaign index for the links. */
-function topColumns(currency: string, index: () => Map<string, Campaign>): DataColumnDef<RankedCampaign>[] {
+/** Campaigns of the same name in two accounts are told apart by their account. */
+function accountName(row: RankedCampaign, lookup: Lookup): string | undefined {
+  return (
+    lookup.accounts.get(row.account_id) ??
+    lookup.campaigns.get(campaignKey(row.account_id, row.campaign_id))?.account_name
+  );
+}
+
+/** Ranked by the server (not sortable here); `lookup` reads the latest campaigns and accounts for the names. */
+function topColumns(currency: string, lookup: () => Lookup): DataColumnDef<RankedCampaign>[] {
   return helper.columns([
     helper.accessor('rank', { id: 'rank', header: '#', meta: { label: 'Rank', cellClassName: 'text-muted' } }),
     helper.accessor('name', {
       id: 'campaign',
       header: 'Campaign',
+      // Names stay readable on a phone; the table scrolls sideways instead.
+      meta: { cellClassName: 'min-w-40' },
       cell: ({ row }) => (
         <>
-          <CampaignName row={row.original} index={index()} />
-          <div className="text-xs text-muted">
-            {platformLabel(row.original.platform)}
+          <CampaignName row={row.original} campaigns={lookup().campaigns} />
+          <div className="text-xs text-muted" data-testid="top-campaign-account">
+            {[accountName(row.original, lookup()), platformLabel(row.original.platform)].filter(Boolean).join(' · ')}
             {row.original.provisional ? (
               <Badge tone="warn" className="ml-2">
                 provisional
@@ -89,16 +106,16 @@ const rankedRowAttributes = () => ({ 'data-testid': 'top-campaign-row' });
 function CurrencyTable({
   currency,
   campaigns,
-  index,
+  lookup,
 }: {
   currency: string;
   campaigns: RankedCampaign[];
-  index: Map<string, Campaign>;
+  lookup: Lookup;
 }) {
-  // The index is a new map on every render: the cells read the latest through a ref, the columns stay put.
-  const latestIndex = useRef(index);
-  latestIndex.current = index;
-  const columns = useMemo(() => topColumns(currency, () => latestIndex.current), [currency]);
+  // The lookup is new on every render: the cells read the latest through a ref, the columns stay put.
+  const latestLookup = useRef(lookup);
+  latestLookup.current = lookup;
+  const columns = useMemo(() => topColumns(currency, () => latestLookup.current), [currency]);
   return (
     <DataTable
       columns={columns}
@@ -107,7 +124,11 @@ function CurrencyTable({
       className="w-full border-collapse text-sm"
       testId="top-campaigns"
       attributes={{ 'data-currency': currency }}
-      caption={currency}
+      caption={
+        <>
+          <span className="visually-hidden">Top campaigns in</span> {currency}
+        </>
+      }
       captionClassName="py-1 text-left text-xs font-semibold text-muted"
       headerCellClassName={th}
       cellClassName={td}
@@ -120,6 +141,11 @@ function CurrencyTable({
 export function TopCampaigns({ selection }: { selection: KpiSelection }) {
   const top = useTopCampaigns(selection, 'spend', TOP_LIMIT);
   const index = useCampaignIndex();
+  const accounts = useAccounts();
+  const lookup: Lookup = {
+    campaigns: index,
+    accounts: new Map((accounts.data ?? []).map((account) => [account.id, account.name])),
+  };
 
   let body;
   if (top.isPending) body = <LoadingState label="Loading top campaigns…" />;
@@ -127,9 +153,7 @@ export function TopCampaigns({ selection }: { selection: KpiSelection }) {
   else if (top.data.groups.length === 0) body = <EmptyState>No campaign spent anything in these days.</EmptyState>;
   else
     body = top.data.groups.map((group) => (
-      <div key={group.currency} className="overflow-x-auto">
-        <CurrencyTable currency={group.currency} campaigns={group.campaigns} index={index} />
-      </div>
+      <CurrencyTable key={group.currency} currency={group.currency} campaigns={group.campaigns} lookup={lookup} />
     ));
 
   return (
