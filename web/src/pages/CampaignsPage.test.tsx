@@ -107,6 +107,25 @@ describe('CampaignsPage', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('names each row checkbox with the account, so same-named campaigns stay apart', async () => {
+    mockApi({
+      ...LAYOUT,
+      ...orgs(),
+      [`GET ${API}/accounts`]: () => jsonResponse(ACCOUNTS),
+      [`GET ${API}/campaigns`]: () =>
+        jsonResponse({
+          items: [campaign('c1', { name: 'Brand' }), campaign('c2', { name: 'Brand', account_id: 'a2' })],
+          total: 2,
+        }),
+    });
+    signIn();
+    renderApp('/campaigns');
+
+    const [de, us] = await screen.findAllByTestId('campaign-row');
+    expect(within(de!).getByRole('checkbox').getAttribute('aria-label')).toBe('Select Brand in Acme DE');
+    expect(within(us!).getByRole('checkbox').getAttribute('aria-label')).toBe('Select Brand in Acme US');
+  });
+
   it('sends the sort order and the page to the API', async () => {
     const user = userEvent.setup();
     const page = Array.from({ length: CAMPAIGN_PAGE_SIZE }, (_, i) => campaign(`c${i}`));
@@ -177,7 +196,7 @@ describe('CampaignsPage', () => {
     // The removed campaign is left out.
     expect(screen.getByTestId('selection-count').textContent).toBe('3 campaigns selected');
     expect(all.checked).toBe(true);
-    expect(screen.getByRole('checkbox', { name: 'Select Bravo' })).toHaveProperty('checked', false);
+    expect(screen.getByRole('checkbox', { name: 'Select Bravo in Acme DE' })).toHaveProperty('checked', false);
     await user.click(all);
     expect(screen.getByTestId('selection-count').textContent).toBe('2 campaigns selected');
 
@@ -318,7 +337,7 @@ describe('CampaignsPage', () => {
     expect(screen.getByRole('button', { name: 'Pause' })).toHaveProperty('disabled', true);
     await user.click(screen.getByRole('checkbox', { name: 'Select all campaigns on this page' }));
     expect(screen.getByTestId('selection-count').textContent).toBe('4 campaigns selected');
-    await user.click(screen.getByRole('checkbox', { name: 'Select DE Old' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Select DE Old in Acme DE' }));
     expect(screen.getByTestId('selection-count').textContent).toBe('3 campaigns selected');
     expect(
       (screen.getByRole('checkbox', { name: 'Select all campaigns on this page' }) as HTMLInputElement).indeterminate,
@@ -425,7 +444,7 @@ describe('CampaignsPage', () => {
     signIn();
     renderApp('/campaigns');
 
-    await user.click(await screen.findByRole('checkbox', { name: 'Select DE Brand' }));
+    await user.click(await screen.findByRole('checkbox', { name: 'Select DE Brand in Acme DE' }));
     await user.click(screen.getByRole('button', { name: 'Pause' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Could not start every change');

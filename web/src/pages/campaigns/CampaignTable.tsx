@@ -154,7 +154,8 @@ export function CampaignTable({
           ? {
               state: rowSelection,
               onChange: changeSelection,
-              rowLabel: (c) => `Select ${c.name}`,
+              // The account tells apart campaigns of the same name in two accounts.
+              rowLabel: (c) => `Select ${c.name} in ${c.account_name}`,
               allLabel: 'Select all campaigns on this page',
               canSelect: (c) => c.status !== 'REMOVED',
             }
