@@ -8,12 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from adpilot_common.events.contracts.audit import AuditRequested
+from adpilot_common.audit import AuditActor, audit_event
 from adpilot_common.events.envelope import EventEnvelope
-from adpilot_common.messaging.outbox import build_event
 
 SOURCE = "connectors"
-SUBJECT = "audit.v1.requested"
 
 # The audit action of a successful item, by operation.
 ITEM_ACTIONS = {
@@ -23,10 +21,6 @@ ITEM_ACTIONS = {
     "set_status": "ads.status_changed",
     "set_budget": "ads.budget_changed",
 }
-
-
-def _event(org_id: uuid.UUID, payload: AuditRequested, event_id: uuid.UUID | None = None) -> EventEnvelope:
-    return build_event(SUBJECT, payload, source=SOURCE, org_id=org_id, event_id=event_id)
 
 
 def job_requested(
@@ -50,17 +44,14 @@ def job_requested(
         "items": len(operations),
         "operations": dict(Counter(operations)),
     }
-    return _event(
-        org_id,
-        AuditRequested(
-            action=action,
-            actor_user_id=user_id,
-            resource_type="write_job",
-            resource_id=str(job_id),
-            changes=changes,
-            ip=ip,
-            user_agent=(user_agent or "")[:512] or None,
-        ),
+    return audit_event(
+        action,
+        source=SOURCE,
+        org_id=org_id,
+        actor=AuditActor(user_id, ip, user_agent),
+        resource_type="write_job",
+        resource_id=job_id,
+        changes=changes,
     )
 
 
@@ -75,15 +66,14 @@ def item_written(
     changes: dict[str, Any],
 ) -> EventEnvelope:
     """One write the platform accepted. The event id derives from the item, so the entry exists once."""
-    return _event(
-        org_id,
-        AuditRequested(
-            action=ITEM_ACTIONS[operation],
-            actor_user_id=actor,
-            resource_type=resource_type,
-            resource_id=external_id,
-            changes=changes,
-        ),
+    return audit_event(
+        ITEM_ACTIONS[operation],
+        source=SOURCE,
+        org_id=org_id,
+        actor=AuditActor(actor),
+        resource_type=resource_type,
+        resource_id=external_id,
+        changes=changes,
         event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"adpilot:write-job-item:{item_id}"),
     )
 
@@ -92,13 +82,12 @@ def copy_publish_refused(
     *, org_id: uuid.UUID, approved_by: uuid.UUID, copy_id: uuid.UUID, account_id: uuid.UUID, reason: str
 ) -> EventEnvelope:
     """Approved copy could not become a write job (wrong platform, invalid for it, account gone...)."""
-    return _event(
-        org_id,
-        AuditRequested(
-            action="ads.copy_publish_refused",
-            actor_user_id=approved_by,
-            resource_type="copy",
-            resource_id=str(copy_id),
-            changes={"account_id": str(account_id), "reason": reason[:500]},
-        ),
+    return audit_event(
+        "ads.copy_publish_refused",
+        source=SOURCE,
+        org_id=org_id,
+        actor=AuditActor(approved_by),
+        resource_type="copy",
+        resource_id=copy_id,
+        changes={"account_id": str(account_id), "reason": reason[:500]},
     )
