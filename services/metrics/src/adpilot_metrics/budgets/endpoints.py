@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot_common.audit import Audit, changed
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer, org_of
@@ -55,6 +56,19 @@ async def _check_scope(
     return currency
 
 
+# What an audit entry says about a budget or rule (as the API shows it: a threshold of 80 reads "80").
+BUDGET_AUDIT = {"account_id", "campaign_id", "period", "amount_micros", "currency"}
+RULE_AUDIT = {"kind", "account_id", "campaign_id", "budget_id", "period", "threshold", "enabled"}
+
+
+def _budget_audit(budget: Budget) -> dict[str, Any]:
+    return BudgetOut.model_validate(budget).model_dump(mode="json", include=BUDGET_AUDIT)
+
+
+def _rule_audit(rule: AlertRule) -> dict[str, Any]:
+    return AlertRuleOut.model_validate(rule).model_dump(mode="json", include=RULE_AUDIT)
+
+
 def _check_threshold(kind: str, threshold: Decimal) -> None:
     """The schema bounds every threshold; percentages are bounded by what can ever fire."""
     if kind == "ctr_drop_pct" and threshold > 100:
@@ -66,7 +80,7 @@ def _check_threshold(kind: str, threshold: Decimal) -> None:
 
 
 @router.post("/budgets", status_code=201)
-async def create_budget(body: BudgetIn, caller: Member, session: Session) -> BudgetOut:
+async def create_budget(body: BudgetIn, caller: Member, session: Session, audit: Audit) -> BudgetOut:
     currency = await _check_scope(session, caller, body.account_id, body.campaign_id)
     if body.currency is not None and body.currency.upper() != currency:
         raise Problem(
@@ -87,6 +101,7 @@ async def create_budget(body: BudgetIn, caller: Member, session: Session) -> Bud
     )
     session.add(budget)
     await session.flush()
+    await audit.record(session, "budget.created", "budget", budget.id, _budget_audit(budget))
     return BudgetOut.model_validate(budget)
 
 
@@ -105,18 +120,22 @@ async def get_budget(budget_id: uuid.UUID, caller: Viewer, session: Session) -> 
 
 @router.patch("/budgets/{budget_id}")
 async def update_budget(
-    budget_id: uuid.UUID, body: BudgetPatch, caller: Member, session: Session
+    budget_id: uuid.UUID, body: BudgetPatch, caller: Member, session: Session, audit: Audit
 ) -> BudgetOut:
     budget = await _budget(session, caller, budget_id)
+    changes = changed({"amount_micros": budget.amount_micros}, {"amount_micros": body.amount_micros})
     budget.amount_micros = body.amount_micros
     await session.flush()
+    if changes:
+        await audit.record(session, "budget.updated", "budget", budget.id, changes)
     return BudgetOut.model_validate(budget)
 
 
 @router.delete("/budgets/{budget_id}", status_code=204)
-async def delete_budget(budget_id: uuid.UUID, caller: Member, session: Session) -> Response:
+async def delete_budget(budget_id: uuid.UUID, caller: Member, session: Session, audit: Audit) -> Response:
     """Its spend rules and their firings go with it."""
     budget = await _budget(session, caller, budget_id)
+    await audit.record(session, "budget.deleted", "budget", budget.id, _budget_audit(budget))
     await session.execute(delete(Budget).where(Budget.id == budget.id))
     return Response(status_code=204)
 
@@ -142,7 +161,9 @@ async def budget_pacing(budget_id: uuid.UUID, caller: Viewer, session: Session) 
 
 
 @router.post("/alert-rules", status_code=201)
-async def create_alert_rule(body: AlertRuleIn, caller: Member, session: Session) -> AlertRuleOut:
+async def create_alert_rule(
+    body: AlertRuleIn, caller: Member, session: Session, audit: Audit
+) -> AlertRuleOut:
     org_id = org_of(caller)
     if body.kind == "spend_over_budget_pct":
         if body.budget_id is None:
@@ -183,6 +204,7 @@ async def create_alert_rule(body: AlertRuleIn, caller: Member, session: Session)
     )
     session.add(rule)
     await session.flush()
+    await audit.record(session, "alert_rule.created", "alert_rule", rule.id, _rule_audit(rule))
     return AlertRuleOut.model_validate(rule)
 
 
@@ -207,21 +229,26 @@ async def get_alert_rule(rule_id: uuid.UUID, caller: Viewer, session: Session) -
 
 @router.patch("/alert-rules/{rule_id}")
 async def update_alert_rule(
-    rule_id: uuid.UUID, body: AlertRulePatch, caller: Member, session: Session
+    rule_id: uuid.UUID, body: AlertRulePatch, caller: Member, session: Session, audit: Audit
 ) -> AlertRuleOut:
     rule = await _rule(session, caller, rule_id)
+    before = _rule_audit(rule)
     if body.threshold is not None:
         _check_threshold(rule.kind, body.threshold)
         rule.threshold = body.threshold
     if body.enabled is not None:
         rule.enabled = body.enabled
     await session.flush()
+    changes = changed(before, _rule_audit(rule))
+    if changes:
+        await audit.record(session, "alert_rule.updated", "alert_rule", rule.id, changes)
     return AlertRuleOut.model_validate(rule)
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204)
-async def delete_alert_rule(rule_id: uuid.UUID, caller: Member, session: Session) -> Response:
+async def delete_alert_rule(rule_id: uuid.UUID, caller: Member, session: Session, audit: Audit) -> Response:
     rule = await _rule(session, caller, rule_id)
+    await audit.record(session, "alert_rule.deleted", "alert_rule", rule.id, _rule_audit(rule))
     await session.execute(delete(AlertRule).where(AlertRule.id == rule.id))
     return Response(status_code=204)
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot_common.audit import Audit
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
@@ -62,6 +63,13 @@ def _out(report: Report) -> ReportOut:
 
 async def _report(session: AsyncSession, caller: AccessClaims, report_id: uuid.UUID) -> Report:
     return await in_org(session, Report, report_id, caller, "report")
+
+
+def _schedule_audit(schedule: ReportSchedule) -> dict[str, Any]:
+    """Who gets the org's numbers, and how often: worth an entry (addresses only, never a report's content)."""
+    return ScheduleOut.model_validate(schedule).model_dump(
+        mode="json", include={"title", "format", "frequency", "weekday", "hour_utc", "filters", "recipients"}
+    )
 
 
 async def _check_filters(session: AsyncSession, caller: AccessClaims, filters: ReportFilters) -> None:
@@ -186,7 +194,7 @@ async def delete_report(report_id: uuid.UUID, caller: Member, session: Session) 
 @router.post(
     "/report-schedules", status_code=201, summary="Make a report every day or week", responses=UNKNOWN_ACCOUNT
 )
-async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> ScheduleOut:
+async def create_schedule(body: ScheduleIn, caller: Admin, session: Session, audit: Audit) -> ScheduleOut:
     await _check_filters(session, caller, body.filters)
     schedule = ReportSchedule(
         id=uuid.uuid4(),
@@ -203,6 +211,9 @@ async def create_schedule(body: ScheduleIn, caller: Admin, session: Session) -> 
     )
     session.add(schedule)
     await session.flush()
+    await audit.record(
+        session, "report_schedule.created", "report_schedule", schedule.id, _schedule_audit(schedule)
+    )
     return ScheduleOut.model_validate(schedule)
 
 
@@ -214,13 +225,16 @@ async def list_schedules(caller: Viewer, session: Session) -> ScheduleList:
 
 
 @router.delete("/report-schedules/{schedule_id}", status_code=204)
-async def delete_schedule(schedule_id: uuid.UUID, caller: Admin, session: Session) -> Response:
+async def delete_schedule(schedule_id: uuid.UUID, caller: Admin, session: Session, audit: Audit) -> Response:
     """Reports it already made stay."""
-    result = await session.execute(
-        delete(ReportSchedule).where(
-            ReportSchedule.id == schedule_id, ReportSchedule.org_id == org_of(caller)
-        )
+    schedule = await session.scalar(
+        delete(ReportSchedule)
+        .where(ReportSchedule.id == schedule_id, ReportSchedule.org_id == org_of(caller))
+        .returning(ReportSchedule)
     )
-    if not getattr(result, "rowcount", 0):
+    if schedule is None:
         raise Problem(404, "Schedule not found", f"No report schedule {schedule_id} in this organisation.")
+    await audit.record(
+        session, "report_schedule.deleted", "report_schedule", schedule.id, _schedule_audit(schedule)
+    )
     return Response(status_code=204)
