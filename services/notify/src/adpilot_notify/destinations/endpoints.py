@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from adpilot_common.audit import Audit
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Viewer, org_of
@@ -52,6 +53,11 @@ async def _own(session: Session, caller: AccessClaims, destination_id: uuid.UUID
     if d is None:
         raise Problem(404, "Destination not found", f"No destination {destination_id}.")
     return d
+
+
+async def _audit(session: Session, audit: Audit, action: str, d: Destination) -> None:
+    """Where the user's notifications (the org's alerts and reports) go: an entry in the org's audit log."""
+    await audit.record(session, action, "destination", d.id, {"channel": d.channel, "address": d.address})
 
 
 async def _send_code(session: Session, settings: Settings, d: Destination) -> None:
@@ -108,7 +114,7 @@ def _already_added(destination_id: uuid.UUID | None, address: str) -> Problem:
 
 @router.post("", status_code=201, responses={409: {}, 422: {}})
 async def add_destination(
-    body: DestinationIn, caller: Viewer, session: Session, request: Request
+    body: DestinationIn, caller: Viewer, session: Session, request: Request, audit: Audit
 ) -> DestinationOut:
     """Add an address and send it a code. An address the caller already has is a 409 with its
     ``destination_id`` (a new code comes from ``POST .../resend``), whether added earlier or concurrently."""
@@ -132,12 +138,13 @@ async def add_destination(
         raise _already_added(await session.scalar(select(Destination.id).filter_by(**key)), address)
     d = await session.get_one(Destination, new_id)
     await _send_code(session, settings, d)
+    await _audit(session, audit, "destination.added", d)
     return _out(d)
 
 
 @router.post("/{destination_id}/verify")
 async def verify_destination(
-    destination_id: uuid.UUID, body: CodeIn, caller: Viewer, session: Session, request: Request
+    destination_id: uuid.UUID, body: CodeIn, caller: Viewer, session: Session, request: Request, audit: Audit
 ) -> DestinationOut:
     settings = _settings(request)
     d = await _own(session, caller, destination_id)
@@ -163,6 +170,7 @@ async def verify_destination(
     d.verified_at = datetime.now(UTC)
     d.code_hash = None
     d.code_expires_at = None
+    await _audit(session, audit, "destination.verified", d)
     return _out(d)
 
 
@@ -178,6 +186,10 @@ async def resend_code(
 
 
 @router.delete("/{destination_id}", status_code=204)
-async def delete_destination(destination_id: uuid.UUID, caller: Viewer, session: Session) -> Response:
-    await session.delete(await _own(session, caller, destination_id))
+async def delete_destination(
+    destination_id: uuid.UUID, caller: Viewer, session: Session, audit: Audit
+) -> Response:
+    d = await _own(session, caller, destination_id)
+    await _audit(session, audit, "destination.removed", d)
+    await session.delete(d)
     return Response(status_code=204)

@@ -6,12 +6,14 @@ from fastapi import APIRouter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from adpilot_common.audit import Audit, changed
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.security.dependencies import Viewer, org_of
 from adpilot_notify.models import Preference, Subscription
 from adpilot_notify.preferences.schemas import PreferencesIn, PreferencesOut, QuietHours, SubscriptionIn
 
 router = APIRouter(prefix="/api/notify/preferences")
+AUDITED = {"time_zone", "quiet_hours", "digest", "locale", "subscriptions"}
 
 
 @router.get("")
@@ -41,8 +43,11 @@ async def get_preferences(caller: Viewer, session: Session) -> PreferencesOut:
 
 
 @router.put("")
-async def put_preferences(body: PreferencesIn, caller: Viewer, session: Session) -> PreferencesOut:
+async def put_preferences(
+    body: PreferencesIn, caller: Viewer, session: Session, audit: Audit
+) -> PreferencesOut:
     org = org_of(caller)
+    before = await get_preferences(caller, session)
     values = dict(
         time_zone=body.time_zone,
         quiet_start=body.quiet_hours.start if body.quiet_hours else None,
@@ -63,4 +68,13 @@ async def put_preferences(body: PreferencesIn, caller: Viewer, session: Session)
         session.add(Subscription(org_id=org, user_id=caller.user_id, event_type=event_type, channel=channel))
     await session.flush()
     session.expire_all()
-    return await get_preferences(caller, session)
+    after = await get_preferences(caller, session)
+    # What changed (subscriptions as a whole list), on the user's own preferences in this org.
+    changes = changed(
+        before.model_dump(mode="json", include=AUDITED), after.model_dump(mode="json", include=AUDITED)
+    )
+    if changes:
+        await audit.record(
+            session, "notification_preferences.updated", "notification_preferences", caller.user_id, changes
+        )
+    return after

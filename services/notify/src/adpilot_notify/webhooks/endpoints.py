@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
+from adpilot_common.audit import Audit, changed
 from adpilot_common.crypto import SecretBox
 from adpilot_common.dependencies import DbSession as Session
 from adpilot_common.events.envelope import EventEnvelope
@@ -45,6 +48,17 @@ async def _checked_url(request: Request, url: str) -> str:
     return url
 
 
+def _audited(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """A webhook as its audit entries describe it: the URL's host only (a path or query often embeds a token,
+    as chat webhooks do) and never the signing secret."""
+    return {
+        "host": urlsplit(endpoint.url).hostname,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "enabled": endpoint.enabled,
+    }
+
+
 async def _endpoint(session: Session, caller: AccessClaims, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     endpoint = await session.scalar(
         select(WebhookEndpoint).where(
@@ -58,7 +72,7 @@ async def _endpoint(session: Session, caller: AccessClaims, endpoint_id: uuid.UU
 
 @router.post("", status_code=201)
 async def create_webhook(
-    body: WebhookIn, caller: Admin, session: Session, request: Request
+    body: WebhookIn, caller: Admin, session: Session, request: Request, audit: Audit
 ) -> WebhookCreated:
     settings = _settings(request)
     url = await _checked_url(request, body.url)
@@ -78,6 +92,7 @@ async def create_webhook(
     )
     session.add(endpoint)
     await session.flush()
+    await audit.record(session, "webhook.created", "webhook", endpoint.id, _audited(endpoint))
     return WebhookCreated(
         **WebhookOut.model_validate(endpoint).model_dump(),
         secret=secret,
@@ -102,9 +117,15 @@ async def get_webhook(endpoint_id: uuid.UUID, caller: Admin, session: Session) -
 
 @router.patch("/{endpoint_id}")
 async def update_webhook(
-    endpoint_id: uuid.UUID, body: WebhookPatch, caller: Admin, session: Session, request: Request
+    endpoint_id: uuid.UUID,
+    body: WebhookPatch,
+    caller: Admin,
+    session: Session,
+    request: Request,
+    audit: Audit,
 ) -> WebhookOut:
     endpoint = await _endpoint(session, caller, endpoint_id)
+    before, old_url = _audited(endpoint), endpoint.url
     if body.url is not None:
         endpoint.url = await _checked_url(request, body.url)
     if body.event_types is not None:
@@ -119,12 +140,19 @@ async def update_webhook(
         else:
             endpoint.disabled_reason = "disabled by an administrator"
     await session.flush()
+    changes = changed(before, _audited(endpoint))
+    if endpoint.url != old_url:  # a new URL on the same host is a change too
+        changes["host"] = {"old": before["host"], "new": urlsplit(endpoint.url).hostname}
+    if changes:
+        await audit.record(session, "webhook.updated", "webhook", endpoint.id, changes)
     return WebhookOut.model_validate(endpoint)
 
 
 @router.delete("/{endpoint_id}", status_code=204)
-async def delete_webhook(endpoint_id: uuid.UUID, caller: Admin, session: Session) -> Response:
-    await session.delete(await _endpoint(session, caller, endpoint_id))
+async def delete_webhook(endpoint_id: uuid.UUID, caller: Admin, session: Session, audit: Audit) -> Response:
+    endpoint = await _endpoint(session, caller, endpoint_id)
+    await audit.record(session, "webhook.deleted", "webhook", endpoint.id, _audited(endpoint))
+    await session.delete(endpoint)
     return Response(status_code=204)
 
 
