@@ -14,6 +14,7 @@ from adpilot_ai_copy.budget import repository
 from adpilot_ai_copy.budget.service import budget_status
 from adpilot_ai_copy.context import AiCopy, Ctx
 from adpilot_ai_copy.generation.views import usd
+from adpilot_common.audit import Audit
 from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.security.dependencies import Admin, Viewer
 
@@ -36,6 +37,10 @@ class BudgetOut(BaseModel):
     period_start: datetime
 
 
+def _audited(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(usd(amount))
+
+
 async def _status(ctx: AiCopy, session: AsyncSession, org_id: uuid.UUID | None) -> BudgetOut:
     assert org_id is not None  # require_role refuses callers without an org
     s = await budget_status(session, org_id, ctx.settings)
@@ -54,7 +59,13 @@ async def get_budget(caller: Viewer, ctx: Ctx, session: Db) -> BudgetOut:
 
 
 @router.put("", summary="Set the org's monthly AI budget (admin)")
-async def put_budget(body: BudgetIn, caller: Admin, ctx: Ctx, session: Db) -> BudgetOut:
+async def put_budget(body: BudgetIn, caller: Admin, ctx: Ctx, session: Db, audit: Audit) -> BudgetOut:
     assert caller.org_id is not None
+    own = await repository.org_budget(session, caller.org_id)
+    old = _audited(own.monthly_budget_usd if own else None)
     await repository.set_org_budget(session, caller.org_id, body.monthly_budget_usd, caller.user_id)
+    new = _audited(body.monthly_budget_usd)
+    if old != new:  # None: the service default
+        change = {"monthly_budget_usd": {"old": old, "new": new}}
+        await audit.record(session, "ai_budget.updated", "ai_budget", caller.org_id, change)
     return await _status(ctx, session, caller.org_id)

@@ -12,6 +12,7 @@ from adpilot_ai_copy.generation.schemas import VariantOut
 from adpilot_ai_copy.generation.views import variant_out
 from adpilot_ai_copy.variants import repository, service
 from adpilot_ai_copy.variants.schemas import ApproveRequest, EditRequest, RegenerateRequest
+from adpilot_common.audit import Audit
 from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Member, Viewer
@@ -69,7 +70,7 @@ async def regenerate_field(
     },
 )
 async def approve_variant(
-    variant_id: uuid.UUID, body: ApproveRequest, caller: Member, ai: Ctx, session: Db
+    variant_id: uuid.UUID, body: ApproveRequest, caller: Member, ai: Ctx, session: Db, audit: Audit
 ) -> VariantOut:
-    variant = await service.approve(session, caller, variant_id, body)
+    variant = await service.approve(session, caller, variant_id, body, audit)
     return variant_out(variant, ai.settings.meta_primary_text_recommended)

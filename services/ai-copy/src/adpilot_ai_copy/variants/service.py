@@ -21,6 +21,7 @@ from adpilot_ai_copy.providers.base import ProviderUnavailable
 from adpilot_ai_copy.rules.platforms import MODELS, copy_fields, validate_copy
 from adpilot_ai_copy.variants import publishing, repository
 from adpilot_ai_copy.variants.schemas import ApproveRequest, EditRequest, RegenerateRequest
+from adpilot_common.audit import AuditTrail
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_common.problems import Problem
@@ -132,7 +133,11 @@ async def _usage(
 
 
 async def approve(
-    session: AsyncSession, caller: AccessClaims, variant_id: uuid.UUID, body: ApproveRequest
+    session: AsyncSession,
+    caller: AccessClaims,
+    variant_id: uuid.UUID,
+    body: ApproveRequest,
+    audit: AuditTrail,
 ) -> CopyVariant:
     """Mark approved and stage ``copy.v1.approved`` in the same transaction. With a complete target (account,
     ad group, final URL: what connectors need to create the ad) the variant's publishing is ``queued`` until
@@ -183,6 +188,9 @@ async def approve(
     )
     event = build_event("copy.v1.approved", data, source=SOURCE, org_id=caller.org_id, event_id=approval_id)
     await add_to_outbox(session, event)
+    # Where the copy goes (the approval's target), not the copy: the variant and the event keep that.
+    where = {"generation_id": str(generation.id), "platform": variant.platform, **approval}
+    await audit.record(session, "copy.approved", "copy", variant.id, {**where, "reapproval": retarget})
     await session.flush()
     await session.refresh(variant)
     return variant
