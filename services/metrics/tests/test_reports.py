@@ -310,8 +310,26 @@ async def test_text_we_did_not_compute_is_never_a_formula(metrics_service: Metri
     assert '\'=HYPERLINK("x")' in {r["campaign_name"] for r in rows}
 
 
+UMBRELLAS = "Umbrellas and raincoats for the whole family — UK"
+
+
 async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_service: MetricsService) -> None:
     await seed(metrics_service)
+    gb = uuid.uuid4()
+    await publish_campaign_events(
+        metrics_service, campaign_event("campaign.v1.created", "c-gb", UMBRELLAS, org=ORG, account=gb)
+    )
+    ctr = MetricRow(
+        campaign_id="c-gb",
+        day=FIRST,
+        impressions=1_234_567,
+        clicks=41_481,
+        spend_micros=57_823_099_123,
+        conversions=Decimal("1234.5"),
+        conversion_value_micros=99_999_999_999,
+    )
+    await metrics_service.publish(fetched(ORG, gb, [ctr], currency="GBP"))
+    await metrics_service.settled()
     report = await finished(
         metrics_service, (await request_report(metrics_service, format="pdf", title="Board pack"))["id"]
     )
@@ -323,11 +341,20 @@ async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_servi
     assert "Period: 2026-09-01 to 2026-09-05" in text
     assert "Summary in EUR" in text and "Summary in USD" in text
     assert "EUR 15.00" in text  # total spend
-    assert "1.00 %" in text  # CTR from the sums
+    assert "1.00%" in text  # CTR from the sums
     assert "Spend per day (EUR)" in text
     assert "Shoes — Herbst" in text
     assert '=HYPERLINK("x")' in text  # escaped into the page as text
     assert "Page 1 of" in text
+    # No figure wraps in a cell ("3.36 / %", "GBP / 46.84"), however long the names: laid out as on the page,
+    # the campaign's row has each figure whole on one line (a wrapped cell loses its space: "GBP46.84").
+    page = "\n".join(
+        p.extract_text(extraction_mode="layout") for p in pypdf.PdfReader(io.BytesIO(data)).pages
+    )
+    row_line = next(line for line in page.splitlines() if "sandbox" in line and "1,234,567" in line)
+    figures = ["41,481", "GBP", "57,823.10", "1,234.50", "3.36%", "GBP", "46.84", "1.73"]
+    assert row_line.split()[-len(figures) :] == figures
+    assert "3.36%" in text
 
 
 async def test_empty_period_still_makes_a_report(metrics_service: MetricsService) -> None:

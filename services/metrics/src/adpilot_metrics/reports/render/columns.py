@@ -90,10 +90,10 @@ def human(value: Value, kind: Kind, currency: str) -> str:
     if kind == "money":
         return f"{currency} {number:,}"
     if kind == "percent":
-        return f"{number * 100:.{digits(kind, currency) - 2}f} %"
+        return f"{number * 100:.{digits(kind, currency) - 2}f}%"
     return f"{number:,}"
 
 
 def change_text(value: float | None) -> str:
-    """A relative change (0.125 → '+12.5 %')."""
-    return NOT_AVAILABLE if value is None else f"{value * 100:+.1f} %"
+    """A relative change (0.125 → '+12.5%')."""
+    return NOT_AVAILABLE if value is None else f"{value * 100:+.1f}%"
