@@ -65,7 +65,7 @@ async def _reauthenticated(
     return user
 
 
-@router.post("/mfa/totp/enrol", response_model=EnrolmentOut, responses={401: {}})
+@router.post("/mfa/totp/enrol", response_model=EnrolmentOut, responses={401: {}, 429: {}})
 async def enrol(body: PasswordConfirmation, caller: Caller, deps: Deps) -> EnrolmentOut:
     """Start (or restart) TOTP enrolment; needs the password (and the current code if MFA is already on)."""
     async with _code_attempt(deps, caller.user_id) as slot, deps.sessions() as session, session.begin():
@@ -102,7 +102,7 @@ async def confirm(body: CodeSubmission, caller: Caller, deps: Deps) -> RecoveryC
     return RecoveryCodesOut(recovery_codes=codes)
 
 
-@router.post("/mfa/disable", status_code=204, responses={401: {}})
+@router.post("/mfa/disable", status_code=204, responses={401: {}, 429: {}})
 async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Response:
     async with _code_attempt(deps, caller.user_id) as slot, deps.sessions() as session, session.begin():
         user = await _reauthenticated(session, caller, body, deps)
@@ -111,7 +111,7 @@ async def disable(body: PasswordConfirmation, caller: Caller, deps: Deps) -> Res
     return Response(status_code=204)
 
 
-@router.post("/mfa/recovery-codes", response_model=RecoveryCodesOut, responses={401: {}, 409: {}})
+@router.post("/mfa/recovery-codes", response_model=RecoveryCodesOut, responses={401: {}, 409: {}, 429: {}})
 async def regenerate(body: PasswordConfirmation, caller: Caller, deps: Deps) -> RecoveryCodesOut:
     async with _code_attempt(deps, caller.user_id) as slot, deps.sessions() as session, session.begin():
         user = await _reauthenticated(session, caller, body, deps)

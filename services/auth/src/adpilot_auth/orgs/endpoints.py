@@ -59,7 +59,11 @@ async def update_org(org_id: uuid.UUID, body: OrgUpdate, caller: Caller, deps: D
         return _org_out(org, membership.role)
 
 
-@router.post("/{org_id}/switch", response_model=TokenResponse, responses={404: {}})
+@router.post(
+    "/{org_id}/switch",
+    response_model=TokenResponse,
+    responses={403: {"description": "The org requires MFA and this session has none"}, 404: {}},
+)
 async def switch_org(org_id: uuid.UUID, caller: Caller, deps: Deps, response: Response) -> TokenResponse:
     """Make ``org_id`` the session's active org; the new access token carries it and the role there."""
     async with deps.sessions() as session, session.begin():
@@ -115,7 +119,10 @@ async def remove_member(org_id: uuid.UUID, user_id: uuid.UUID, caller: Caller, d
 
 
 @router.post(
-    "/{org_id}/invitations", response_model=InvitationOut, status_code=201, responses={403: {}, 404: {}}
+    "/{org_id}/invitations",
+    response_model=InvitationOut,
+    status_code=201,
+    responses={403: {}, 404: {}, 409: {"description": "Already a member, or already invited"}},
 )
 async def invite(org_id: uuid.UUID, body: InvitationCreate, caller: Caller, deps: Deps) -> InvitationOut:
     async with deps.sessions() as session, session.begin():

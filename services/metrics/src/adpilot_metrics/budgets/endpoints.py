@@ -79,7 +79,7 @@ def _check_threshold(kind: str, threshold: Decimal) -> None:
         raise Problem(422, "Invalid threshold", f"A percentage threshold must be at most {MAX_SPEND_PCT}.")
 
 
-@router.post("/budgets", status_code=201)
+@router.post("/budgets", status_code=201, responses={404: {}})  # an account or campaign not the org's
 async def create_budget(body: BudgetIn, caller: Member, session: Session, audit: Audit) -> BudgetOut:
     currency = await _check_scope(session, caller, body.account_id, body.campaign_id)
     if body.currency is not None and body.currency.upper() != currency:
@@ -160,7 +160,7 @@ async def budget_pacing(budget_id: uuid.UUID, caller: Viewer, session: Session) 
     )
 
 
-@router.post("/alert-rules", status_code=201)
+@router.post("/alert-rules", status_code=201, responses={404: {}})
 async def create_alert_rule(
     body: AlertRuleIn, caller: Member, session: Session, audit: Audit
 ) -> AlertRuleOut:
