@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -43,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adpilot_common.cancellation import cancel_and_wait
 from adpilot_common.logging import get_logger
+from adpilot_common.problems import internal_error_text
 
 log = get_logger(__name__)
 
@@ -317,7 +317,9 @@ class JobRunner:
         log.info("job deferred", table=self._table, job_id=str(lease.job_id), delay_s=delay_s, reason=reason)
 
     async def _fail_or_retry(self, lease: JobLease, exc: Exception) -> None:
-        error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        # The job's error is shown by the owners' APIs (write jobs, sync runs, reports); the exception itself was
+        # logged with its stack where it was caught.
+        error = internal_error_text(exc, "the job failed on our side")
         await self._requeue(lease, error, delay_s=min(300.0, 2.0**lease.attempt))
 
     async def _give_up(self, lease: JobLease, reason: str) -> None:

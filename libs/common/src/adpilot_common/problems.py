@@ -58,6 +58,12 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def internal_error_text(exc: BaseException, what: str) -> str:
+    """What an API field or event may say about our own failure. The exception's text stays in the logs: a
+    database error quotes the SQL with its parameters, which clients and other services have no business seeing."""
+    return f"Internal error ({type(exc).__name__}): {what}. The details are in the service's logs."
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """The database (or another backing service) is unreachable: the request may succeed when retried."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:

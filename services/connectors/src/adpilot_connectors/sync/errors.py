@@ -10,6 +10,7 @@ from typing import Literal
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from adpilot_common.problems import internal_error_text
 from adpilot_connectors.platforms.base import (
     InvalidRequest,
     PlatformError,
@@ -60,15 +61,9 @@ def classify(exc: BaseException, secrets: Iterable[str | None] = ()) -> SyncFail
         return SyncFailure("platform_error", message)
     if _is_infrastructure(exc):  # our database or network blinked: the same attempt can simply run again
         return SyncFailure(
-            "internal", internal_message(exc, "our database or network was unavailable"), retryable=True
+            "internal", internal_error_text(exc, "our database or network was unavailable"), retryable=True
         )
-    return SyncFailure("internal", internal_message(exc, "the sync failed on our side"))
-
-
-def internal_message(exc: BaseException, what: str) -> str:
-    """What the run and its event say about our own failure. The exception's text stays in the logs: a database
-    error quotes the SQL with its parameters, which the API and other services have no business seeing."""
-    return f"Internal error ({type(exc).__name__}): {what}. The details are in the service's logs."
+    return SyncFailure("internal", internal_error_text(exc, "the sync failed on our side"))
 
 
 def _is_infrastructure(exc: BaseException) -> bool:
