@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_common.events.contracts.audit import AuditRequested
+from adpilot_common.audit import AuditActor, audit_event
 from adpilot_common.events.contracts.connector import ConnectionHealthChanged
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_connectors.linking.health import Health
@@ -27,18 +27,16 @@ async def audit(
     ip: str | None = None,
     user_agent: str | None = None,
 ) -> None:
-    entry = AuditRequested(
-        action=action,
-        actor_user_id=actor_user_id,
+    event = audit_event(
+        action,
+        source=SOURCE,
+        org_id=connection.org_id,
+        actor=AuditActor(actor_user_id, ip, user_agent),
         resource_type="platform_connection",
-        resource_id=str(connection.id),
+        resource_id=connection.id,
         changes=changes,
-        ip=ip[:64] if ip else None,
-        user_agent=user_agent[:512] if user_agent else None,
     )
-    await add_to_outbox(
-        session, build_event("audit.v1.requested", entry, source=SOURCE, org_id=connection.org_id)
-    )
+    await add_to_outbox(session, event)
 
 
 async def health_changed(
