@@ -31,5 +31,18 @@ def sign_up_and_in(page: Page, base_url: str) -> str:
     return email
 
 
+def link_sandbox_and_sync_first_account(page: Page, timeout_ms: float) -> str:
+    """On the accounts page: link the sandbox platform, sync its first account and wait for the run to succeed;
+    returns that account's name."""
+    page.get_by_role("button", name="Connect sandbox", exact=True).click()
+    first = page.get_by_test_id("account-row").first
+    account_name = first.locator(".cell-strong").inner_text()
+    first.get_by_role("button", name=f"Sync {account_name} now").click()
+    expect(first.get_by_test_id("sync-result")).to_have_attribute(
+        "data-status", "succeeded", timeout=timeout_ms
+    )
+    return account_name
+
+
 def nav(page: Page, label: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()

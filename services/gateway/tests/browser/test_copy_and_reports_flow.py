@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from adpilot_common.devstack.launcher import LauncherProcess
 
-from .flows import nav, sign_up_and_in
+from .flows import link_sandbox_and_sync_first_account, nav, sign_up_and_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,7 @@ def test_write_and_approve_copy_then_download_a_report(
     expect(page.get_by_test_id("live-status")).to_have_text("Live", timeout=15_000)
 
     # -- metrics to report on: link the sandbox and sync one account ----------------------------------------------
-    page.get_by_role("button", name="Connect sandbox", exact=True).click()
-    first = page.get_by_test_id("account-row").first
-    account_name = first.locator(".cell-strong").inner_text()
-    first.get_by_role("button", name=f"Sync {account_name} now").click()
-    expect(first.get_by_test_id("sync-result")).to_have_attribute(
-        "data-status", "succeeded", timeout=JOB_TIMEOUT_MS
-    )
+    link_sandbox_and_sync_first_account(page, JOB_TIMEOUT_MS)
     # The run's metrics reach the rollups (which reports read) when the metrics service has merged its batches,
     # a moment after the run itself succeeded: wait for them where a user would see them.
     nav(page, "Dashboard")

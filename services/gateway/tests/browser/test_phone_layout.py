@@ -15,7 +15,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from adpilot_common.devstack.launcher import LauncherProcess
 
-from .flows import sign_up_and_in
+from .flows import link_sandbox_and_sync_first_account, sign_up_and_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +52,7 @@ def test_every_screen_fits_a_phone(
 ) -> None:
     page, shot = flow_page
     sign_up_and_in(page, stack.gateway_url)
-    page.get_by_role("button", name="Connect sandbox", exact=True).click()
-    first = page.get_by_test_id("account-row").first
-    account_name = first.locator(".cell-strong").inner_text()
-    first.get_by_role("button", name=f"Sync {account_name} now").click()
-    expect(first.get_by_test_id("sync-result")).to_have_attribute(
-        "data-status", "succeeded", timeout=JOB_TIMEOUT_MS
-    )
+    link_sandbox_and_sync_first_account(page, JOB_TIMEOUT_MS)
 
     page.set_viewport_size(PHONE)
     widths: dict[str, int] = {}
