@@ -49,7 +49,8 @@ UNKNOWN_ACCOUNT: dict[int | str, dict[str, Any]] = {
 
 
 def _out(report: Report) -> ReportOut:
-    """The job row's ``error`` is a raw exception (for operators, with the logs): callers get a sentence."""
+    """The job row's ``error`` is the job runner's (``Internal error (<class>)…``): callers get a sentence about
+    their report."""
     out = ReportOut.model_validate(report)
     ready = report.status == JobStatus.SUCCEEDED.value
     failed = report.status == JobStatus.FAILED.value

@@ -24,7 +24,8 @@ from adpilot_metrics.reports.render import render
 log = get_logger(__name__)
 
 
-# What the API and report.v1.failed say about a failed report; the error itself stays in the logs and the job row.
+# What the API and report.v1.failed say about a failed report; the exception itself is in the logs (the job row
+# keeps the job runner's "Internal error (<class>)" line).
 FAILED_MESSAGE = "The report could not be generated; please try again or contact your administrator."
 
 
