@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from adpilot_common.money import MAX_TYPED_AMOUNT_MICROS
 from adpilot_connectors.platforms.base import Level, NewAd, NewAdGroup, NewCampaign, Status
 
 MAX_OPERATIONS = 1000
@@ -31,10 +32,9 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LocationId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 Copy = Annotated[str, StringConstraints(max_length=500)]
 Ref = Annotated[int, Field(ge=0, lt=MAX_OPERATIONS)]
-# A daily budget over a billion units of any currency is a typo (metrics bounds budgets alike); far above it,
-# the mirror's BIGINT column, and with it every later sync of the account, would break.
-MAX_BUDGET_MICROS = 10**15
-BudgetMicros = Annotated[int, Field(gt=0, le=MAX_BUDGET_MICROS)]
+# Far above the typed-amount bound, the mirror's BIGINT column, and with it every later sync of the account, would
+# break.
+BudgetMicros = Annotated[int, Field(gt=0, le=MAX_TYPED_AMOUNT_MICROS)]
 NewStatus = Literal["ENABLED", "PAUSED"]
 
 

@@ -9,10 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from adpilot_common.money import MAX_TYPED_AMOUNT_MICROS
+
 Period = Literal["daily", "monthly"]
 AlertKind = Literal["spend_over_budget_pct", "cpa_above", "ctr_drop_pct"]
 CampaignId = Field(default=None, min_length=1, max_length=128, description="The platform's campaign id")
-MAX_MICROS = 10**15  # a billion in any currency: beyond it is a typo
 MAX_SPEND_PCT = 1000  # spend_over_budget_pct: ten times the budget is as far as an alert makes sense
 
 
@@ -22,7 +23,7 @@ class BudgetIn(BaseModel):
     account_id: uuid.UUID
     campaign_id: str | None = CampaignId
     period: Period
-    amount_micros: int = Field(gt=0, le=MAX_MICROS)
+    amount_micros: int = Field(gt=0, le=MAX_TYPED_AMOUNT_MICROS)
     currency: str | None = Field(
         default=None,
         pattern="^[A-Za-z]{3}$",
@@ -33,7 +34,7 @@ class BudgetIn(BaseModel):
 class BudgetPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_micros: int = Field(gt=0, le=MAX_MICROS)
+    amount_micros: int = Field(gt=0, le=MAX_TYPED_AMOUNT_MICROS)
 
 
 class BudgetOut(BaseModel):
@@ -72,7 +73,7 @@ class AlertRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: AlertKind
-    threshold: Decimal = Field(gt=0, le=MAX_MICROS, max_digits=20, decimal_places=6)
+    threshold: Decimal = Field(gt=0, le=MAX_TYPED_AMOUNT_MICROS, max_digits=20, decimal_places=6)
     budget_id: uuid.UUID | None = None
     account_id: uuid.UUID | None = None
     campaign_id: str | None = CampaignId
@@ -82,7 +83,9 @@ class AlertRuleIn(BaseModel):
 class AlertRulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: Decimal | None = Field(default=None, gt=0, le=MAX_MICROS, max_digits=20, decimal_places=6)
+    threshold: Decimal | None = Field(
+        default=None, gt=0, le=MAX_TYPED_AMOUNT_MICROS, max_digits=20, decimal_places=6
+    )
     enabled: bool | None = None
 
 
