@@ -14,7 +14,7 @@ from adpilot_ai_copy.budget import repository
 from adpilot_ai_copy.budget.service import budget_status
 from adpilot_ai_copy.context import AiCopy, Ctx
 from adpilot_ai_copy.generation.views import usd
-from adpilot_common.audit import Audit
+from adpilot_common.audit import Audit, changed
 from adpilot_common.dependencies import DbSession as Db
 from adpilot_common.security.dependencies import Admin, Viewer
 
@@ -62,10 +62,9 @@ async def get_budget(caller: Viewer, ctx: Ctx, session: Db) -> BudgetOut:
 async def put_budget(body: BudgetIn, caller: Admin, ctx: Ctx, session: Db, audit: Audit) -> BudgetOut:
     assert caller.org_id is not None
     own = await repository.org_budget(session, caller.org_id)
-    old = _audited(own.monthly_budget_usd if own else None)
+    before = {"monthly_budget_usd": _audited(own.monthly_budget_usd if own else None)}  # None: the default
     await repository.set_org_budget(session, caller.org_id, body.monthly_budget_usd, caller.user_id)
-    new = _audited(body.monthly_budget_usd)
-    if old != new:  # None: the service default
-        change = {"monthly_budget_usd": {"old": old, "new": new}}
+    change = changed(before, {"monthly_budget_usd": _audited(body.monthly_budget_usd)})
+    if change:
         await audit.record(session, "ai_budget.updated", "ai_budget", caller.org_id, change)
     return await _status(ctx, session, caller.org_id)
