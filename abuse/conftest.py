@@ -33,7 +33,7 @@ STACK_ENV = {
     "GATEWAY_RATE_LIMIT_PER_USER": "100000/minute",
     "GATEWAY_RATE_LIMIT_PER_IP": "100000/minute",
     "GATEWAY_RATE_LIMIT_LOGIN_PER_IP": f"{LOGIN_LIMIT_PER_MINUTE}/minute",
-    "AUTH_LOGIN_MAX_PER_IP_PER_MINUTE": "100000",
+    "AUTH_LOGIN_FAILURES_PER_IP_PER_MINUTE": "100000",
 }
 READY_TIMEOUT_S = 300  # a cold start takes ~20 s, but minutes on a loaded 2-core machine
 SUITE_TIMEOUT_S = 900  # the project default of 300 s per test would cut off a cold stack plus schemathesis

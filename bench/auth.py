@@ -159,7 +159,7 @@ async def login_timing(rounds: int) -> dict[str, Any]:
                 environment="test",
                 database_url=url,
                 nats_url=nats.url,
-                login_max_per_ip_per_minute=1_000_000,
+                login_failures_per_ip_per_minute=1_000_000,
                 lockout_threshold=1_000_000,
             )
             app = create_app(settings)

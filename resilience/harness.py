@@ -63,7 +63,7 @@ SERVICE_OVERRIDES: dict[str, dict[str, str]] = {
         "GATEWAY_RATE_LIMIT_PER_IP": "100000/minute",
         "GATEWAY_RATE_LIMIT_LOGIN_PER_IP": "100000/minute",
     },
-    "auth": {"AUTH_LOGIN_MAX_PER_IP_PER_MINUTE": "100000"},
+    "auth": {"AUTH_LOGIN_FAILURES_PER_IP_PER_MINUTE": "100000"},
     "ai-copy": {"AI_COPY_RATE_LIMIT_PER_MINUTE": "100000"},
     "connectors": {"CONNECTORS_JOB_LEASE_S": "10", "CONNECTORS_INITIAL_BACKFILL_DAYS": "7"},
     "notify": {"NOTIFY_DELIVERY_POLL_INTERVAL_S": "0.5"},

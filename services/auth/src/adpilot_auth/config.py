@@ -32,7 +32,8 @@ class Settings(BaseServiceSettings, TokenVerificationSettings):
     allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
     audit_retention_days: int = 90
     housekeeping_interval_s: float = 3600
-    login_max_per_ip_per_minute: int = 5
+    # Failed sign-ins per client address in any 60 s (moving window); successful ones do not count.
+    login_failures_per_ip_per_minute: int = 10
     # Account lockout: after this many consecutive failures, back off 30 s, doubling, capped at 15 min.
     lockout_threshold: int = 5
     lockout_max_s: int = 900

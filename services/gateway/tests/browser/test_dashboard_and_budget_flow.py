@@ -9,7 +9,6 @@ of it. Screenshots go to ``$ADPILOT_BROWSER_ARTIFACTS/test_dashboard_and_budget_
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx
@@ -25,21 +24,10 @@ pytestmark = pytest.mark.browser
 JOB_TIMEOUT_MS = 60_000
 
 
-def sign_in(api: httpx.Client, email: str) -> httpx.Response:
-    """POST /api/auth/login, waiting out a 429 as a client should: every browser test signs in from 127.0.0.1,
-    and auth allows a few sign-ins per address per minute."""
-    for _ in range(3):
-        response = api.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-        if response.status_code != 429:
-            return response
-        time.sleep(min(float(response.headers.get("retry-after", "10")), 65.0))
-    return response
-
-
 def sync_from_another_session(gateway_url: str, email: str) -> str:
     """Sign in through the API (a second session) and start a sync of the first account; returns its label."""
     with httpx.Client(base_url=gateway_url, timeout=30) as api:
-        login = sign_in(api, email)
+        login = api.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         assert login.status_code == 200, login.text
         bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
         accounts = api.get("/api/connectors/accounts", headers=bearer)

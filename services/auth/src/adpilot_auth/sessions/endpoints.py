@@ -37,11 +37,11 @@ def token_response(response: Response, deps: Any, issued: service.IssuedTokens) 
 @router.post("/login", response_model=TokenResponse | MfaChallenge, responses={401: {}, 429: {}})
 async def login(body: LoginRequest, response: Response, deps: Deps) -> TokenResponse | MfaChallenge:
     """Same status, body and cost for unknown user, wrong password, disabled or locked account."""
-    async with deps.sessions() as session, session.begin():  # its own transaction: the hit must stick
-        await ratelimit.hit(
+    async with deps.sessions() as session, session.begin():  # its own transaction: the slot must stick
+        ip_slot = await ratelimit.take(
             session,
             f"login:ip:{deps.context.ip}",
-            limit=deps.settings.login_max_per_ip_per_minute,
+            limit=deps.settings.login_failures_per_ip_per_minute,
             window_s=60,
         )
     issued: service.IssuedTokens | None = None
@@ -49,6 +49,9 @@ async def login(body: LoginRequest, response: Response, deps: Deps) -> TokenResp
     async with deps.sessions() as session, session.begin():  # failures commit their audit row and counters
         with contextlib.suppress(service.InvalidCredentials):
             user = await service.authenticate(session, deps.settings, body.email, body.password, deps.context)
+            # The password was right: only failures count against the address, so an office behind one NAT
+            # address can sign in all at once while a credential-stuffing run from it is still cut off.
+            await ratelimit.give_back(session, ip_slot)
             if user.totp_confirmed:
                 challenge = MfaChallenge(mfa_token=challenge_token(deps.box, user.id))
             else:
