@@ -5,17 +5,22 @@ nats-server, PostgreSQL and the write-job runner)."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
+from sqlalchemy import text
 
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.jetstream import consumer_caught_up
 from adpilot_common.testing.waiting import eventually
+from adpilot_connectors.config import Settings
 from adpilot_connectors.platforms.base import ErrorKind
-from adpilot_connectors.writes.copy_outcome import human_reason
+from adpilot_connectors.writes.approved_copy import approved_copy_handler
+from adpilot_connectors.writes.copy_outcome import UNLINKED, human_reason
 
 from .conftest import ConnectorsApp, Tenant
 from .write_support import (
@@ -203,3 +208,47 @@ async def test_copy_without_a_target_or_for_an_unknown_account_writes_nothing(
     [failed] = await outcomes(nats_client, "connector.v1.copy_publish_failed", stranger.copy_id)
     assert failed["reason"] == "No such ad account in this organisation."
     assert await connectors_app.scalar("SELECT count(*) FROM write_jobs") == 0
+
+
+async def test_copy_waiting_to_be_published_is_reported_failed_when_its_connection_is_removed(
+    start_connectors: Callable[[Settings], Any], connectors_settings: Callable[..., Settings]
+) -> None:
+    """An api-role process runs no write jobs, so the approved copy's job is still queued at the unlink, which
+    cascades it away: ai-copy must hear that publishing failed, or the variant says "Publishing…" for ever."""
+    async with start_connectors(connectors_settings(role="api")) as app:
+        tenant = app.tenant("member")
+        linked = await link_sandbox(app, tenant)
+        waiting, published = (
+            approval(tenant, account_id=linked.account_id, ad_group_id="41", name=f"Ad {n}") for n in (1, 2)
+        )
+        on_copy_approved = approved_copy_handler(app.connectors)
+        approval_ids = {}
+        for approved in (waiting, published):
+            event = build_event("copy.v1.approved", approved, source="ai-copy", org_id=tenant.org_id)
+            approval_ids[approved.copy_id] = event.id
+            async with app.connectors.sessions() as session, session.begin():
+                await on_copy_approved(session, event, approved)
+        async with app.engine.begin() as conn:  # the other one ended before the unlink: it reported itself
+            await conn.execute(
+                text("UPDATE write_jobs SET status = 'succeeded' WHERE copy_id = :c"),
+                {"c": published.copy_id},
+            )
+        [job_id] = await app.rows("SELECT id FROM write_jobs WHERE copy_id = :c", c=waiting.copy_id)
+
+        unlinked = await app.client.delete(
+            f"/api/connectors/connections/{linked.connection_id}", headers=tenant.headers
+        )
+        assert unlinked.status_code == 204
+        assert await app.scalar("SELECT count(*) FROM write_jobs") == 0
+        rows = await app.rows(
+            "SELECT payload FROM outbox_messages WHERE subject = 'connector.v1.copy_publish_failed'"
+        )
+        assert [json.loads(bytes(r["payload"]))["data"] for r in rows] == [
+            {
+                "copy_id": str(waiting.copy_id),
+                "approval_id": str(approval_ids[waiting.copy_id]),
+                "account_id": str(linked.account_id),
+                "job_id": str(job_id["id"]),
+                "reason": UNLINKED,
+            }
+        ]

@@ -29,6 +29,7 @@ from adpilot_connectors.linking import events
 from adpilot_connectors.linking.oauth import TokenGrant
 from adpilot_connectors.models import AdAccountRow, ConnectionStatus, PlatformConnection
 from adpilot_connectors.platforms.base import AdAccount, Credentials, Platform
+from adpilot_connectors.writes import copy_outcome
 
 PLATFORM_NAMES = {
     Platform.GOOGLE: "Google Ads",
@@ -257,7 +258,8 @@ async def list_connections(session: AsyncSession, org_id: uuid.UUID) -> list[tup
 
 
 async def unlink(session: AsyncSession, org_id: uuid.UUID, connection_id: uuid.UUID, actor: Actor) -> None:
-    """Delete a connection of the org (its ad accounts, mirror and jobs cascade); 404 for other orgs' ids."""
+    """Delete a connection of the org (its ad accounts, mirror and jobs cascade); 404 for other orgs' ids.
+    Copy still waiting to be published to its accounts is reported back to ai-copy as failed."""
     connection = await connection_in_org(session, org_id, connection_id, for_update=True)
     accounts = await session.scalar(
         select(func.count()).select_from(AdAccountRow).where(AdAccountRow.connection_id == connection.id)
@@ -271,4 +273,5 @@ async def unlink(session: AsyncSession, org_id: uuid.UUID, connection_id: uuid.U
         ip=actor.ip,
         user_agent=actor.user_agent,
     )
+    await copy_outcome.stage_unlinked(session, connection.id)
     await session.delete(connection)

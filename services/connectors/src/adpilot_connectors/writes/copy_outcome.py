@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_common.events.contracts.connector import CopyPublished, CopyPublishFailed
 from adpilot_common.events.envelope import EventEnvelope
+from adpilot_common.jobs import ACTIVE_STATUSES
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
-from adpilot_connectors.models import WriteJob, WriteJobItem
+from adpilot_connectors.models import AdAccountRow, WriteJob, WriteJobItem
 from adpilot_connectors.platforms.base import ErrorKind
 from adpilot_connectors.writes.repository import SUCCEEDED, items_of
 
@@ -25,6 +27,10 @@ PUBLISHED = "connector.v1.copy_published"
 PUBLISH_FAILED = "connector.v1.copy_publish_failed"
 MAX_REASON = 500
 GAVE_UP = "AdPilot could not finish creating the ad after several attempts. Try again in a few minutes."
+UNLINKED = (
+    "The account's platform connection was removed before the ad was created. If AdPilot was creating it at "
+    "that moment, check the ad group on the platform before trying again."
+)
 _FIXED_REASONS = {
     ErrorKind.RATE_LIMITED.value: "The platform's request limit was reached before the ad was created. "
     "Try again later.",
@@ -97,3 +103,36 @@ async def stage_job_outcome(session: AsyncSession, job: WriteJob, *, gave_up: bo
 
 def _item_reason(item: WriteJobItem) -> str:
     return human_reason(item.error_kind, item.error)
+
+
+async def stage_unlinked(session: AsyncSession, connection_id: uuid.UUID) -> int:
+    """Report every unfinished copy-publishing job of a connection about to be removed (its jobs cascade away
+    with its accounts) as failed, so no variant stays "Publishing…" for ever; returns how many.
+
+    The jobs are locked first: a runner finishing one meanwhile either committed before (the job is no longer
+    active, and it reported the outcome itself) or finds the job gone and rolls back (``LeaseLost``), so each
+    copy gets exactly one outcome."""
+    jobs = (
+        await session.scalars(
+            select(WriteJob)
+            .join(AdAccountRow, AdAccountRow.id == WriteJob.account_id)
+            .where(
+                AdAccountRow.connection_id == connection_id,
+                WriteJob.copy_id.is_not(None),
+                WriteJob.status.in_(ACTIVE_STATUSES),
+            )
+            .with_for_update(of=WriteJob)
+        )
+    ).all()
+    for job in jobs:
+        assert job.copy_id is not None and job.copy_approval_id is not None
+        event = failed(
+            org_id=job.org_id,
+            copy_id=job.copy_id,
+            approval_id=job.copy_approval_id,
+            account_id=job.account_id,
+            job_id=job.id,
+            reason=UNLINKED,
+        )
+        await add_to_outbox(session, event)
+    return len(jobs)
