@@ -7,15 +7,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from adpilot_common.devstack.ports import free_port
+from adpilot_common.head import HEAD_REQUEST, HeadAsGet
 from adpilot_common.testing.plugin import running
 from adpilot_common.testing.servers import serve_asgi
 from adpilot_common.testing.tokens import TestTokenIssuer
@@ -28,18 +29,24 @@ from adpilot_gateway.openapi import merge
 class Upstream:
     url: str
     calls: int = 0
+    methods: list[str] = field(default_factory=list)  # as the stand-in service received them
 
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
-    """A stand-in metrics service: one quick and one slow endpoint."""
+    """A stand-in metrics service: one quick and one slow endpoint. It answers HEAD as every service does."""
     app = FastAPI()
     seen = Upstream("")
 
     @app.get("/api/metrics/quick")
-    async def quick() -> dict[str, str]:
+    async def quick(request: Request) -> dict[str, str]:
         seen.calls += 1
+        seen.methods.append("HEAD" if request.scope.get(HEAD_REQUEST) else request.method)
         return {"ok": "yes"}
+
+    @app.get("/api/metrics/big")
+    async def big() -> dict[str, str]:
+        return {"data": "x" * 300_000}  # past the proxy's buffered size: streamed on
 
     @app.post("/api/metrics/echo")
     async def echo() -> dict[str, str]:
@@ -52,7 +59,7 @@ async def upstream() -> AsyncIterator[Upstream]:
         return {"ok": "late"}
 
     port = free_port()
-    async with serve_asgi(app, port, what="fake metrics"):
+    async with serve_asgi(HeadAsGet(app), port, what="fake metrics"):
         seen.url = f"http://127.0.0.1:{port}"
         yield seen
 
@@ -289,3 +296,47 @@ async def test_the_spa_page_gets_a_fresh_style_nonce_and_nothing_else_does(
         asset = await gateway.get("/assets/app.js")
         assert "style-src 'self';" in asset.headers["content-security-policy"]
         assert "nonce-" not in asset.headers["content-security-policy"]
+
+
+async def test_head_answers_as_get_without_a_body(
+    start_gateway: Callable[..., Any], tmp_path: Path, upstream: Upstream
+) -> None:
+    """Uptime monitors and load balancers probe with HEAD: the SPA, its assets and every proxied GET answer it
+    with the GET's status and headers (the service is asked with HEAD too, so it sends no body either)."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    per_answer = {"date", "x-correlation-id", "content-security-policy"}  # the index's CSP has a fresh nonce
+
+    def kept(response: httpx.Response) -> list[tuple[str, str]]:
+        return sorted((k, v) for k, v in response.headers.multi_items() if k not in per_answer)
+
+    async with start_gateway(rate_limit_per_ip="1000/minute") as gateway:
+        for path, headers in [
+            ("/", {}),
+            ("/campaigns/42", {}),  # a client-side route: the index
+            ("/assets/app.js", {}),
+            ("/healthz", {}),
+            ("/api/metrics/quick", ISSUER.headers(org_id=uuid.uuid4())),
+            ("/api/metrics/quick", {"Authorization": "Bearer forged"}),  # the same 401, at the gateway
+            ("/api/metrics/big", {}),
+            ("/api/nowhere/at-all", {}),
+            ("/api/notify/deliveries", {}),  # a stopped service: the same 503
+        ]:
+            get = await gateway.get(path, headers=headers)
+            head = await gateway.head(path, headers=headers)
+            assert (head.status_code, head.content) == (get.status_code, b""), path
+            assert get.content != b""
+            assert kept(head) == kept(get), path
+            assert (
+                head.headers["content-security-policy"].split("style-src")[0]
+                == get.headers["content-security-policy"].split("style-src")[0]
+            )
+        assert upstream.methods == ["GET", "HEAD"]  # forwarded as HEAD
+        index = await gateway.head("/")
+        assert int(index.headers["content-length"]) == len((await gateway.get("/")).content)
+        quick = await gateway.head("/api/metrics/quick")
+        assert quick.headers["content-length"] == str(len(b'{"ok":"yes"}'))
+        assert "content-length" not in (await gateway.head("/api/metrics/big")).headers  # streamed, as GET
+
+        refused = await gateway.head("/api/metrics/echo")  # POST only, at the service
+        assert refused.status_code == 405 and refused.headers["allow"] == "POST"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adpilot_common.head import HeadAsGet
 from adpilot_common.logging import configure_logging, correlation_scope
 from adpilot_common.metrics import install_metrics
 from adpilot_common.openapi import install_error_docs
@@ -71,7 +72,9 @@ def create_service_app(
     install_metrics(app, runtime.service)
     instrument_app(app, runtime.engine)
 
-    app.add_middleware(CorrelationIds)  # outermost: log lines of every layer below carry the id
+    app.add_middleware(CorrelationIds)  # log lines of every layer below carry the id
+    # Outermost: every layer below, routing included, sees a HEAD request as the GET it stands for.
+    app.add_middleware(HeadAsGet)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process is up")
     async def healthz() -> dict[str, str]:

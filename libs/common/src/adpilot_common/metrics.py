@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adpilot_common.head import HEAD_REQUEST
+
 if TYPE_CHECKING:
     from adpilot_common.messaging.backlog import BacklogSampler
 
@@ -77,8 +79,10 @@ class RequestMetrics:
             await self.app(scope, receive, send_and_note_status)
         finally:
             path = getattr(scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - start)
+            # A HEAD runs below as GET (adpilot_common.head); it is counted as what the client sent.
+            method = "HEAD" if scope.get(HEAD_REQUEST) else scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, path).observe(time.perf_counter() - start)
 
 
 def install_metrics(app: FastAPI, service: str) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
+from adpilot_common.head import HEAD_REQUEST
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import AuthGuard
 from adpilot_common.security.tokens import InvalidToken, JwksUnavailable
@@ -144,8 +145,10 @@ def build_proxy_router(
             url = f"{url}?{query.decode('latin-1')}"
         # Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 §6.3).
         has_body = declared is not None or "transfer-encoding" in request.headers
+        # A HEAD runs here as GET (adpilot_common.head): it goes on as HEAD, so the service sends no body either.
+        head = bool(request.scope.get(HEAD_REQUEST))
         upstream = client.build_request(
-            request.method,
+            "HEAD" if head else request.method,
             url,
             headers=headers,
             content=_limited(request, max_body_bytes) if has_body else None,
@@ -182,6 +185,8 @@ def build_proxy_router(
             finally:
                 await response.aclose()
             proxied = Response(body, status_code=response.status_code)
+            if head:  # the length of the body a GET would get, as the service said
+                proxied.headers["content-length"] = length
         else:
             proxied = StreamingResponse(
                 response.aiter_raw(),
