@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from nats.aio.client import Client as NatsClient
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from adpilot_common.testing.jetstream import start_up_ticks_handled
@@ -39,6 +40,22 @@ from .write_support import (
     stream_events,
     submit,
 )
+
+
+async def last_event(nats_client: NatsClient, subject: str) -> dict[str, Any]:
+    """The stream's last event on ``subject``, once the outbox relay has published it (it relays on its own
+    schedule, after the job's transaction commits)."""
+    js = nats_client.jetstream()
+
+    async def stored() -> dict[str, Any] | None:
+        try:
+            message = await js.get_last_msg("CONNECTORS", subject)
+        except NotFoundError:
+            return None
+        found: dict[str, Any] = json.loads(message.data)
+        return found
+
+    return await eventually(stored, what=f"a {subject} event")
 
 
 async def without_syncs(app: ConnectorsApp, nats_client: NatsClient, account_id: uuid.UUID) -> None:
@@ -382,14 +399,13 @@ async def test_status_and_budget_changes_are_audited_with_what_the_mirror_knew(
         )
         == 0
     )
-    js = nats_client.jetstream()
-    status_event = json.loads((await js.get_last_msg("CONNECTORS", "campaign.v1.status_changed")).data)
+    status_event = await last_event(nats_client, "campaign.v1.status_changed")
     assert status_event["org_id"] == str(tenant.org_id)
     assert (status_event["data"]["external_id"], status_event["data"]["previous_status"]) == (
         live.external_id,
         "ENABLED",
     )
-    updated = json.loads((await js.get_last_msg("CONNECTORS", "campaign.v1.updated")).data)["data"]
+    updated = (await last_event(nats_client, "campaign.v1.updated"))["data"]
     assert (updated["changed"], updated["daily_budget_micros"]) == (["daily_budget_micros"], 77_000_000)
 
     events = await audit_count(nats_client, tenant.org_id, 5)
@@ -541,7 +557,6 @@ async def test_a_job_mirrors_its_change_at_once_and_the_following_sync_repeats_n
 ) -> None:
     app = connectors_app
     tenant = app.tenant("member")
-    js = nats_client.jetstream()
     linked = await link_sandbox(app, tenant)
     first = await app.client.post(f"{API}/accounts/{linked.account_id}/sync", headers=tenant.headers)
     assert first.status_code == 202, first.text
@@ -578,8 +593,7 @@ async def test_a_job_mirrors_its_change_at_once_and_the_following_sync_repeats_n
         return status == "PAUSED"
 
     assert await mirrored()  # in the job's own transaction, before the sync it queued
-    stored = await js.get_last_msg("CONNECTORS", "campaign.v1.status_changed")
-    event = json.loads(stored.data)["data"]
+    event = (await last_event(nats_client, "campaign.v1.status_changed"))["data"]
     assert (event["external_id"], event["previous_status"], event["status"]) == (
         live.external_id,
         "ENABLED",
