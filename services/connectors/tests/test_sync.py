@@ -61,7 +61,9 @@ async def test_first_sync_mirrors_campaigns_and_backfills_metrics(
     assert sample.data["account_id"] == str(account_id)
     assert sample.data["name"] == campaigns[0].name and sample.data["status"] == campaigns[0].status.value
     assert sample.data["daily_budget_micros"] == campaigns[0].daily_budget_micros
-    assert sample.data["currency"] == (await linked.sandbox.list_accounts())[0].currency
+    [platform_account] = [a for a in await linked.sandbox.list_accounts() if a.external_id == external_id]
+    assert sample.data["currency"] == platform_account.currency
+    assert sample.data["account_name"] == platform_account.name  # reports name accounts by it
 
     batches = [e for e in of_run(events, run["id"]) if e.type == "metrics.v1.fetched"]
     assert batches and all(0 < len(e.data["rows"]) <= 1000 for e in batches)

@@ -39,6 +39,7 @@ TARGET = SyncTarget(
     trigger="schedule",
     account_id=uuid.UUID(int=3),
     external_account_id="sbx-001",
+    account_name="Sandbox EU",
     platform=Platform.SANDBOX,
     currency="EUR",
     time_zone="Europe/Berlin",

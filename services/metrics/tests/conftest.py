@@ -73,6 +73,9 @@ def fetched(
     return build_event(FETCHED, batch, source="connectors", org_id=org_id)
 
 
+ACCOUNT_NAME = "Acme — EU"
+
+
 def campaign_event(
     subject: str,
     external_id: str,
@@ -82,12 +85,14 @@ def campaign_event(
     account: uuid.UUID,
     occurred_at: datetime | None = None,
     status: str = "PAUSED",
+    account_name: str | None = ACCOUNT_NAME,
 ) -> EventEnvelope:
     fields: dict[str, Any] = {
         "campaign_id": uuid.uuid5(account, external_id),
         "account_id": account,
         "platform": "sandbox",
         "external_account_id": "123-456-7890",
+        "account_name": account_name,
         "external_id": external_id,
         "name": name,
         "status": "ENABLED",

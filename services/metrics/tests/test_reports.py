@@ -15,17 +15,19 @@ from typing import Any
 
 import openpyxl
 import pypdf
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adpilot_common.events.contracts.metrics import MetricRow
 from adpilot_common.jobs import JobStatus, finish_job
 from adpilot_common.testing.waiting import eventually
 from adpilot_metrics.models import Report, ReportSchedule
+from adpilot_metrics.reports.content import AccountLabel, account_labels
 from adpilot_metrics.reports.runner import FAILED_MESSAGE, report_gave_up
 from adpilot_metrics.reports.schedules import delete_expired_reports, latest_occurrence, period_of
 from adpilot_metrics.schedule import REPORTS_JOB
 
-from .conftest import MetricsService, campaign_event, fetched, publish_campaign_events, row
+from .conftest import ACCOUNT_NAME, MetricsService, campaign_event, fetched, publish_campaign_events, row
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000c001")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000c002")
@@ -116,6 +118,7 @@ async def test_csv_report_lists_every_campaign_and_day_with_kpis_from_sums(
     assert (first["spend"], first["conversions"], first["conversion_value"]) == ("2.00", "1.00", "10.00")
     assert (first["ctr"], first["cpc"], first["cpa"], first["roas"]) == ("0.0100", "0.10", "2.00", "5.00")
     assert (first["account_id"], first["platform_account_id"]) == (str(ACCOUNT), "123-456-7890")
+    assert first["account_name"] == ACCOUNT_NAME
     evil = next(r for r in rows if r["campaign_id"] == "c-evil")
     assert evil["campaign_name"] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
     assert {r["currency"] for r in rows} == {"EUR", "USD"}
@@ -175,33 +178,34 @@ async def test_xlsx_report_has_summary_trend_chart_campaigns_and_breakdown(
     assert Decimal(str(eur["CPA"])) == Decimal(2)
 
     campaigns = list(book["Campaigns"].iter_rows(values_only=True))
-    assert campaigns[0][:7] == (
+    assert campaigns[0][:8] == (
         "Rank",
         "Currency",
         "Platform",
+        "Account",
         "Platform account id",
         "AdPilot account id",
         "Campaign id",
         "Campaign",
     )
-    assert [(r[0], r[3], r[5]) for r in campaigns[1:] if r[1] == "EUR"] == [
-        (1, "123-456-7890", "c-shoes"),
-        (2, "123-456-7890", "c-evil"),
+    assert [(r[0], r[3], r[4], r[6]) for r in campaigns[1:] if r[1] == "EUR"] == [
+        (1, ACCOUNT_NAME, "123-456-7890", "c-shoes"),
+        (2, ACCOUNT_NAME, "123-456-7890", "c-evil"),
     ]
-    evil = next(c for c in book["Campaigns"].iter_rows() if c[5].value == "c-evil")
-    assert evil[6].value == '=HYPERLINK("x")' and evil[6].data_type == "s"  # text, not a formula
+    evil = next(c for c in book["Campaigns"].iter_rows() if c[6].value == "c-evil")
+    assert evil[7].value == '=HYPERLINK("x")' and evil[7].data_type == "s"  # text, not a formula
     assert book["Breakdown"].max_row == 1 + 11
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # openpyxl drops charts on load: look in the file
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert "Spend per day (EUR)" in chart
 
 
-async def test_figures_have_the_currency_decimals_and_accounts_their_platform_id(
+async def test_figures_have_the_currency_decimals_and_accounts_their_platform_id_and_name(
     metrics_service: MetricsService,
 ) -> None:
     """Amounts in the currency's minor unit (JPY 0 decimals, GBP 2), ratios as fractions with 4 decimals, ROAS
-    with 2: the same figures in the CSV, the Excel cells and the PDF. The account's platform id comes from the
-    campaign events; an account without any has none."""
+    with 2: the same figures in the CSV, the Excel cells and the PDF. The account's platform id and name come
+    from the campaign events; an account without any has neither."""
     gb, jp = uuid.uuid4(), uuid.uuid4()
     await publish_campaign_events(
         metrics_service, campaign_event("campaign.v1.created", "c-gb", "Brolly", org=ORG, account=gb)
@@ -257,6 +261,7 @@ async def test_figures_have_the_currency_decimals_and_accounts_their_platform_id
     ]
     assert (rows["GBP"]["account_id"], rows["GBP"]["platform_account_id"]) == (str(gb), "123-456-7890")
     assert (rows["JPY"]["account_id"], rows["JPY"]["platform_account_id"]) == (str(jp), "")
+    assert (rows["GBP"]["account_name"], rows["JPY"]["account_name"]) == (ACCOUNT_NAME, "")
 
     xlsx = await finished(metrics_service, (await request_report(metrics_service, format="xlsx"))["id"])
     book = openpyxl.load_workbook(io.BytesIO((await download(metrics_service, xlsx))[0]))
@@ -267,6 +272,7 @@ async def test_figures_have_the_currency_decimals_and_accounts_their_platform_id
     assert (cells["GBP"]["Spend"].value, cells["GBP"]["Spend"].number_format) == (57.82, "#,##0.00")
     assert (cells["GBP"]["CTR"].value, cells["GBP"]["CTR"].number_format) == (0.0337, "0.00%")
     assert (cells["GBP"]["ROAS"].value, cells["GBP"]["Platform account id"].value) == (1.73, "123-456-7890")
+    assert (cells["GBP"]["Account"].value, cells["JPY"]["Account"].value) == (ACCOUNT_NAME, None)
 
     pdf = await finished(metrics_service, (await request_report(metrics_service, format="pdf"))["id"])
     text = pdf_text((await download(metrics_service, pdf))[0])
@@ -297,7 +303,7 @@ async def test_text_we_did_not_compute_is_never_a_formula(metrics_service: Metri
         if cell.data_type == "f"
     ]
     assert formulas == []
-    ids = [r[6].value for r in book["Breakdown"].iter_rows(min_row=2)]
+    ids = [r[7].value for r in book["Breakdown"].iter_rows(min_row=2)]
     assert "@SUM(1+1)" in ids
 
     csv_report = await finished(
@@ -578,3 +584,40 @@ async def test_a_report_given_up_publishes_report_failed(metrics_service: Metric
     assert report["status"] == "failed"
     assert report["error"] == event.data["error"] == FAILED_MESSAGE
     assert download.status_code == 409 and download.json()["detail"] == FAILED_MESSAGE
+
+
+async def test_an_account_is_named_by_the_latest_event_that_names_it(metrics_service: MetricsService) -> None:
+    """A rename on the platform shows in the next report; an event from a producer that predates
+    ``account_name`` (it carries none) keeps the name already known."""
+    account, now = uuid.uuid4(), datetime.now(UTC)
+    await publish_campaign_events(
+        metrics_service,
+        campaign_event(
+            "campaign.v1.created",
+            "c-1",
+            "One",
+            org=ORG,
+            account=account,
+            account_name="Acme",
+            occurred_at=now - timedelta(minutes=10),
+        ),
+        campaign_event(
+            "campaign.v1.updated",
+            "c-1",
+            "One",
+            org=ORG,
+            account=account,
+            account_name=None,
+            occurred_at=now - timedelta(minutes=5),
+        ),
+        campaign_event(
+            "campaign.v1.created", "c-2", "Two", org=ORG, account=account, account_name="Acme Europe"
+        ),
+    )
+    async with AsyncSession(metrics_service.engine) as session:
+        kept = await session.scalar(
+            sql("SELECT account_name FROM campaign_dimensions WHERE campaign_id = 'c-1'")
+        )
+        labels = await account_labels(session, ORG)
+    assert kept == "Acme"
+    assert labels[account] == AccountLabel(platform_id="123-456-7890", name="Acme Europe")

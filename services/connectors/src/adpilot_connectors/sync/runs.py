@@ -53,6 +53,7 @@ async def load_run(session: AsyncSession, connectors: Connectors, run_id: uuid.U
         trigger=run.trigger,
         account_id=account.id,
         external_account_id=account.external_id,
+        account_name=account.name,
         platform=platform,
         currency=account.currency,
         time_zone=account.time_zone,

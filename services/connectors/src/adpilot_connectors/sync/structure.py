@@ -55,6 +55,8 @@ class AccountScope(Protocol):
     @property
     def external_account_id(self) -> str: ...
     @property
+    def account_name(self) -> str: ...
+    @property
     def currency(self) -> str: ...
 
 
@@ -275,6 +277,7 @@ def _snapshot(target: AccountScope, campaign_id: uuid.UUID, external_id: str, va
         "account_id": target.account_id,
         "platform": target.platform.value,
         "external_account_id": target.external_account_id,
+        "account_name": target.account_name,
         "external_id": external_id,
         "currency": target.currency,
         **{c: values[c] for c in CAMPAIGN_COLUMNS},

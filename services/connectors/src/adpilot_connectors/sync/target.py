@@ -18,6 +18,7 @@ class SyncTarget:
     trigger: str
     account_id: uuid.UUID
     external_account_id: str
+    account_name: str
     platform: Platform
     currency: str
     time_zone: str

@@ -165,6 +165,7 @@ class _Job:
     validate_only: bool
     platform: Platform
     external_account_id: str
+    account_name: str
     currency: str
     copy_id: uuid.UUID | None  # the job publishes approved copy
 
@@ -206,6 +207,7 @@ class _JobRun:
                 job.validate_only,
                 Platform(account.platform),
                 account.external_id,
+                account.name,
                 account.currency,
                 job.copy_id,
             )

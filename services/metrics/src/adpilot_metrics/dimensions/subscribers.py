@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +28,7 @@ async def on_campaign_event(session: AsyncSession, event: EventEnvelope, payload
         "adpilot_campaign_id": payload.campaign_id,
         "platform": payload.platform,
         "external_account_id": payload.external_account_id,
+        "account_name": payload.account_name,
         "name": payload.name,
         "status": payload.status,
         "objective": payload.objective,
@@ -34,9 +38,12 @@ async def on_campaign_event(session: AsyncSession, event: EventEnvelope, payload
     }
     statement = insert(CampaignDimension).values(**values)
     keys = ("org_id", "account_id", "campaign_id")
+    replaced: dict[str, ColumnElement[Any]] = {k: statement.excluded[k] for k in values if k not in keys}
+    # An event from a producer that predates ``account_name`` leaves the known name in place.
+    replaced["account_name"] = func.coalesce(statement.excluded.account_name, CampaignDimension.account_name)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
-        set_={k: statement.excluded[k] for k in values if k not in keys},
+        set_=replaced,
         where=CampaignDimension.updated_at <= statement.excluded.updated_at,
     )
     await session.execute(statement)

@@ -21,6 +21,7 @@ class CampaignDimension(Base):
     adpilot_campaign_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     platform: Mapped[str] = mapped_column(String(32))
     external_account_id: Mapped[str] = mapped_column(String(128))
+    account_name: Mapped[str | None] = mapped_column(Text)  # NULL until an event carrying it arrives
     name: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     objective: Mapped[str | None] = mapped_column(String(64))

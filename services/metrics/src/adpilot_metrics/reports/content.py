@@ -21,6 +21,15 @@ MAX_RANKED_CAMPAIGNS = 1000
 
 
 @dataclass(frozen=True)
+class AccountLabel:
+    """How a report names an ad account: its platform id (``123-456-7890``) and, when campaign events carried
+    it, its name on the platform."""
+
+    platform_id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
 class BreakdownRow:
     """One campaign in one bucket: the flat table of the CSV file and the Excel "Breakdown" sheet."""
 
@@ -47,9 +56,12 @@ class ReportContent:
     timeseries: Timeseries
     campaigns: TopCampaigns
     breakdown: list[BreakdownRow]
-    # The platform's id of each ad account (``123-456-7890``): metrics is never told an account's name, only
-    # this, on campaign events; an account whose campaigns it has no event of is missing.
-    platform_accounts: dict[uuid.UUID, str]
+    # Each ad account's platform id and name, from campaign events; an account whose campaigns metrics has no
+    # event of is missing (reports then show only AdPilot's id).
+    accounts: dict[uuid.UUID, AccountLabel]
+
+    def account(self, account_id: uuid.UUID) -> AccountLabel:
+        return self.accounts.get(account_id, AccountLabel(platform_id="", name=None))
 
     @property
     def empty(self) -> bool:
@@ -81,7 +93,7 @@ async def gather(session: AsyncSession, report: Report, generated_at: datetime) 
         timeseries=await service.timeseries(session, chosen, bucket),
         campaigns=await service.top_campaigns(session, chosen, "spend", MAX_RANKED_CAMPAIGNS),
         breakdown=await breakdown(session, chosen, bucket),
-        platform_accounts=await platform_accounts(session, report.org_id),
+        accounts=await account_labels(session, report.org_id),
     )
 
 
@@ -120,12 +132,17 @@ def _breakdown_row(r: Any, chosen: Selection, bucket: Bucket) -> BreakdownRow:
     )
 
 
-async def platform_accounts(session: AsyncSession, org_id: uuid.UUID) -> dict[uuid.UUID, str]:
+async def account_labels(session: AsyncSession, org_id: uuid.UUID) -> dict[uuid.UUID, AccountLabel]:
     rows = await session.execute(
         text(
-            "SELECT account_id, min(external_account_id) FROM campaign_dimensions"
-            " WHERE org_id = :org_id GROUP BY account_id"
+            # The name most recently told (an account renamed on the platform shows its new name).
+            "SELECT DISTINCT ON (account_id) account_id, external_account_id, account_name"
+            " FROM campaign_dimensions WHERE org_id = :org_id"
+            " ORDER BY account_id, account_name IS NULL, updated_at DESC"
         ),
         {"org_id": org_id},
     )
-    return {account_id: external_id for account_id, external_id in rows.tuples()}
+    return {
+        account_id: AccountLabel(platform_id=external_id, name=name)
+        for account_id, external_id, name in rows.tuples()
+    }

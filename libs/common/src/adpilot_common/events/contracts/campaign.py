@@ -19,6 +19,9 @@ class CampaignSnapshot(BaseModel):
     account_id: uuid.UUID
     platform: PlatformName
     external_account_id: str
+    account_name: str | None = Field(
+        default=None, description="the ad account's name on the platform (absent from producers before it)"
+    )
     external_id: str
     name: str
     status: CampaignStatus

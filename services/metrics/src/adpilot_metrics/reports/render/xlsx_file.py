@@ -22,6 +22,7 @@ from adpilot_metrics.reports.content import ReportContent
 from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, Kind, digits, rounded
 
 PLATFORM_ACCOUNT = "Platform account id"
+ACCOUNT_NAME = "Account"
 ADPILOT_ACCOUNT = "AdPilot account id"
 
 
@@ -123,6 +124,7 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "Rank",
             "Currency",
             "Platform",
+            ACCOUNT_NAME,
             PLATFORM_ACCOUNT,
             ADPILOT_ACCOUNT,
             "Campaign id",
@@ -140,7 +142,8 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                     c.rank,
                     group.currency,
                     c.platform,
-                    content.platform_accounts.get(c.account_id),
+                    content.account(c.account_id).name,
+                    content.account(c.account_id).platform_id or None,
                     str(c.account_id),
                     c.campaign_id,
                     c.name,
@@ -159,6 +162,7 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "End",
             "Currency",
             "Platform",
+            ACCOUNT_NAME,
             PLATFORM_ACCOUNT,
             ADPILOT_ACCOUNT,
             "Campaign id",
@@ -175,7 +179,8 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                 r.end,
                 r.currency,
                 r.platform,
-                content.platform_accounts.get(r.account_id),
+                content.account(r.account_id).name,
+                content.account(r.account_id).platform_id or None,
                 str(r.account_id),
                 r.campaign_id,
                 r.campaign_name,
