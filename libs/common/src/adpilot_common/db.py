@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,8 +65,22 @@ class ConsumerFailure(EventingBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def json_for_postgres(value: object) -> str:
+    """JSON/JSONB parameters as UTF-8 text rather than ``\\uXXXX`` escapes: shorter for non-Latin text, and an
+    unpaired surrogate a client sent then fails to encode in the driver (``UnicodeEncodeError``), which
+    :func:`adpilot_common.problems.unstorable_text` recognises in any server locale, instead of reaching
+    PostgreSQL as an escape it refuses with a message in the server's language."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def create_engine(database_url: str, pool_size: int = 20) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_serializer=json_for_postgres,
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

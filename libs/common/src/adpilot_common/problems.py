@@ -73,9 +73,11 @@ def is_unavailable(exc: BaseException) -> bool:
 
 # PostgreSQL's "character not in repertoire" (a NUL in text) and "untranslatable character" (a \u0000 in JSONB).
 _UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
-# "invalid text representation": for JSON/JSONB parameters, an unpaired surrogate that the JSON serialiser wrote
+# "invalid text representation": for JSON/JSONB parameters, an unpaired surrogate that a JSON serialiser wrote
 # as an escape (``\udfff``), which PostgreSQL refuses ("Unicode low surrogate must follow a high surrogate").
 # The state alone also covers a malformed uuid or number, which is not the client's text: the message decides.
+# Only JSON encoded outside the shared engine gets here (its ``json_for_postgres`` never escapes, so the driver
+# refuses the surrogate first, in any server locale); this English-message check is the fallback for that.
 _INVALID_TEXT_SQLSTATE = "22P02"
 
 
