@@ -349,7 +349,7 @@ async def test_pdf_report_text_has_summary_chart_and_top_campaigns(metrics_servi
     assert "EUR 15.00" in text  # total spend
     assert "1.00%" in text  # CTR from the sums
     assert "Spend per day (EUR)" in text
-    assert "Shoes — Herbst" in text
+    assert "Shoes — Herbst" in text and ACCOUNT_NAME in text  # each campaign with its account's name
     assert '=HYPERLINK("x")' in text  # escaped into the page as text
     assert "Page 1 of" in text
     # No figure wraps in a cell ("3.36 / %", "GBP / 46.84"), however long the names: laid out as on the page,
