@@ -89,8 +89,16 @@ async def stage_job_outcome(session: AsyncSession, job: WriteJob, *, gave_up: bo
         )
         await add_to_outbox(session, build_event(PUBLISHED, data, source=SOURCE, org_id=job.org_id))
         return
-    reason = GAVE_UP if gave_up else _item_reason(item)
-    event = failed(
+    await add_to_outbox(session, _job_failed(job, GAVE_UP if gave_up else _item_reason(item)))
+
+
+def _item_reason(item: WriteJobItem) -> str:
+    return human_reason(item.error_kind, item.error)
+
+
+def _job_failed(job: WriteJob, reason: str) -> EventEnvelope:
+    assert job.copy_id is not None and job.copy_approval_id is not None
+    return failed(
         org_id=job.org_id,
         copy_id=job.copy_id,
         approval_id=job.copy_approval_id,
@@ -98,11 +106,6 @@ async def stage_job_outcome(session: AsyncSession, job: WriteJob, *, gave_up: bo
         job_id=job.id,
         reason=reason,
     )
-    await add_to_outbox(session, event)
-
-
-def _item_reason(item: WriteJobItem) -> str:
-    return human_reason(item.error_kind, item.error)
 
 
 async def stage_unlinked(session: AsyncSession, connection_id: uuid.UUID) -> int:
@@ -125,14 +128,5 @@ async def stage_unlinked(session: AsyncSession, connection_id: uuid.UUID) -> int
         )
     ).all()
     for job in jobs:
-        assert job.copy_id is not None and job.copy_approval_id is not None
-        event = failed(
-            org_id=job.org_id,
-            copy_id=job.copy_id,
-            approval_id=job.copy_approval_id,
-            account_id=job.account_id,
-            job_id=job.id,
-            reason=UNLINKED,
-        )
-        await add_to_outbox(session, event)
+        await add_to_outbox(session, _job_failed(job, UNLINKED))
     return len(jobs)
