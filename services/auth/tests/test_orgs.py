@@ -217,3 +217,23 @@ async def test_sessions_list_and_revocation(auth_app: AuthApp):
     assert (await auth_app.client.get("/api/auth/sessions", headers=first)).status_code == 401
     assert (await auth_app.client.get("/api/auth/sessions", headers=second)).status_code == 200
     assert await auth_app.scalar("SELECT count(*) FROM login_sessions WHERE revoked_at IS NOT NULL") == 1
+
+
+async def test_org_updates_are_audited_with_what_changed(auth_app: AuthApp):
+    headers = await signed_in(auth_app, "owner@example.com")
+    org_id = await my_org(auth_app, headers)
+    path = f"/api/auth/orgs/{org_id}"
+    renamed = await auth_app.client.patch(path, json={"name": "Acme Marketing"}, headers=headers)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Acme Marketing"
+    # The same name again and an unchanged flag: nothing changed, nothing to audit.
+    same = await auth_app.client.patch(
+        path, json={"name": "Acme Marketing", "require_mfa": False}, headers=headers
+    )
+    assert same.status_code == 200
+    entries = await auth_app.scalar(
+        "SELECT json_agg(changes ORDER BY id) FROM audit_log WHERE action = 'org.updated'"
+    )
+    assert isinstance(entries, list)
+    [entry] = entries
+    assert entry["name"]["new"] == "Acme Marketing" and entry["name"]["old"] != "Acme Marketing"
+    assert set(entry) == {"name"}

@@ -15,6 +15,7 @@ from adpilot_auth.models.org import ROLES, Membership, Org
 from adpilot_auth.models.user import User
 from adpilot_auth.sessions.tokens import digest
 from adpilot_auth.users.service import normalise_email
+from adpilot_common import audit
 from adpilot_common.events.contracts.user import UserInvited
 from adpilot_common.messaging.outbox import add_to_outbox, build_event
 from adpilot_common.problems import Problem
@@ -84,13 +85,11 @@ async def update_org(
     await require_role(session, org_id, user_id, "owner" if require_mfa is not None else "admin")
     org = await session.get(Org, org_id)
     assert org is not None
-    changes: dict[str, dict[str, object]] = {}
-    if name is not None and name != org.name:
-        changes["name"] = {"old": org.name, "new": name}
-        org.name = name
-    if require_mfa is not None and require_mfa != org.require_mfa:
-        changes["require_mfa"] = {"old": org.require_mfa, "new": require_mfa}
-        org.require_mfa = require_mfa
+    requested = {"name": name, "require_mfa": require_mfa}
+    wanted = {field: value for field, value in requested.items() if value is not None}
+    changes = audit.changed({field: getattr(org, field) for field in wanted}, wanted)
+    for field, value in wanted.items():
+        setattr(org, field, value)
     if changes:
         await record(
             session,
