@@ -71,7 +71,16 @@ export function isOffline(generation: Pick<Generation, 'offline' | 'provider'>):
   return generation.offline === true || generation.provider === 'offline';
 }
 
-export const createGeneration = (body: GenerationRequest) => api.post<Generation>(`${BASE}/generations`, body);
+/**
+ * `idempotencyKey`: one per submission, sent again when that submission is retried: the service then answers
+ * the first request's generation instead of generating (and paying) twice.
+ */
+export const createGeneration = (body: GenerationRequest, idempotencyKey?: string) =>
+  api.post<Generation>(
+    `${BASE}/generations`,
+    body,
+    idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : undefined,
+  );
 
 export const listGenerations = (limit = 20, signal?: AbortSignal) =>
   api.get<Generation[]>(`${BASE}/generations?limit=${limit}`, { signal });

@@ -4456,7 +4456,10 @@ export interface operations {
     create_generation_api_ai_copy_generations_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. A unique key per submission (e.g. a UUID), sent again when the same submission is retried: for 24 h the same key and body answer the first request's generation with the same status (`Idempotent-Replayed: true`) and no new LLM call; the same key with another body is a 422, and a retry while the first synchronous request still runs a 409. Scoped to the org and user; 1-255 printable ASCII characters. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4469,6 +4472,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description `true` when this answer is a replay of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4478,6 +4483,8 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    /** @description `true` when this answer is a replay of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4513,6 +4520,15 @@ export interface operations {
             };
             /** @description The token's role or organisation does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The first request with this Idempotency-Key is still running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

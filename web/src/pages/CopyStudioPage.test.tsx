@@ -469,6 +469,38 @@ describe('CopyStudioPage', () => {
     expect(alert.textContent).toContain('approved copy cannot change');
   });
 
+  it('sends an Idempotency-Key per submission, the same one when an unanswered submission is retried', async () => {
+    const user = userEvent.setup();
+    let down = true;
+    const { callsTo } = mockApi(
+      routes({
+        [`POST ${AI}/generations`]: () => {
+          if (down) throw new TypeError('Failed to fetch');
+          return jsonResponse(generation(), { status: 201 });
+        },
+        [`GET ${AI}/generations/g1`]: () => jsonResponse(generation()),
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy');
+
+    await fillBrief(user);
+    await user.click(screen.getByRole('button', { name: 'Generate copy' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Could not generate copy');
+    down = false;
+    await user.click(screen.getByRole('button', { name: 'Generate copy' }));
+    await waitFor(() => expect(screen.getAllByTestId('variant-card')).toHaveLength(2));
+    // Answered: the next click is a new submission (more copy), with a new key.
+    await user.click(screen.getByRole('button', { name: 'Generate copy' }));
+    await waitFor(() => expect(callsTo('POST', `${AI}/generations`)).toHaveLength(3));
+
+    const keys = callsTo('POST', `${AI}/generations`).map((c) => c.headers.get('Idempotency-Key'));
+    expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(keys[2]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('shows budget, rate limit and provider problems when generating', async () => {
     const user = userEvent.setup();
     let answer = 402;

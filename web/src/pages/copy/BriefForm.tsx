@@ -1,5 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
+import { useRef } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import {
@@ -10,6 +11,7 @@ import {
   type Generation,
   type GenerationRequest,
 } from '../../api/aiCopy';
+import { isApiError } from '../../api/client';
 import { applyServerErrors, SubmitButton, TextField } from '../../components/Form';
 import { CopyError } from './CopyError';
 
@@ -75,6 +77,17 @@ export function toGenerationRequest(values: BriefValues): GenerationRequest {
   };
 }
 
+/** A submission and its `Idempotency-Key`. */
+interface Submission {
+  request: GenerationRequest;
+  key: string;
+}
+
+/** No answer (network error, timeout) or 409 (the first attempt still runs): sending it again is a retry. */
+function unanswered(error: unknown): boolean {
+  return !isApiError(error) || error.status === 0 || error.status === 409;
+}
+
 const FIELDS = ['product', 'offer', 'audience', 'tone', 'language', 'platforms', 'variants', 'final_url', 'keywords'] as const;
 
 /** The brief: what to write copy for, for which platforms, how many variants. */
@@ -98,13 +111,27 @@ export function BriefForm({ onGenerated }: { onGenerated: (generation: Generatio
       keywords: '',
     },
   });
+  // The key of a submission that got no answer: the same brief sent again is a retry of it and reuses the
+  // key (the service answers the first request's generation, never a second one); a new brief, or one sent
+  // again after an answer, is a new submission with a fresh key.
+  const retryable = useRef<{ body: string; key: string } | null>(null);
   const mutation = useMutation({
-    mutationFn: (values: BriefValues) => createGeneration(toGenerationRequest(values)),
-    onSuccess: onGenerated,
+    mutationFn: ({ request, key }: Submission) => createGeneration(request, key),
+    onSuccess: (generation) => {
+      retryable.current = null;
+      onGenerated(generation);
+    },
     onError: (error) => {
+      if (!unanswered(error)) retryable.current = null;
       applyServerErrors(error, setError, FIELDS);
     },
   });
+  const submit = (values: BriefValues) => {
+    const request = toGenerationRequest(values);
+    const body = JSON.stringify(request);
+    if (retryable.current?.body !== body) retryable.current = { body, key: crypto.randomUUID() };
+    mutation.mutate({ request, key: retryable.current.key });
+  };
   const platformError = errors.platforms?.message ?? errors.platforms?.root?.message;
 
   return (
@@ -112,7 +139,7 @@ export function BriefForm({ onGenerated }: { onGenerated: (generation: Generatio
       className="form brief-form"
       noValidate
       aria-label="Copy brief"
-      onSubmit={handleSubmit((values) => mutation.mutate(values))}
+      onSubmit={handleSubmit(submit)}
     >
       <div className="brief-grid">
         <TextField label="Product" registration={register('product')} error={errors.product} maxLength={200} />

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot_ai_copy.context import AiCopy, Ctx
+from adpilot_ai_copy.generation import idempotency
 from adpilot_ai_copy.generation import repository as repo
+from adpilot_ai_copy.generation.idempotency import IdempotentRequest
 from adpilot_ai_copy.generation.schemas import BatchOut, BulkRequest, GenerationOut, GenerationRequest
 from adpilot_ai_copy.generation.service import Generations, ensure_variant_count
 from adpilot_ai_copy.generation.views import batch_out, generation_out
@@ -34,26 +36,57 @@ async def _one(ai: AiCopy, org_id: uuid.UUID, generation_id: uuid.UUID) -> Gener
         return (await _outs(session, ai, [row]))[0]
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=idempotency.KEY_MAX_LENGTH,
+        pattern=idempotency.KEY_PATTERN,
+        description=idempotency.KEY_DESCRIPTION,
+    ),
+]
+
+
 @router.post(
     "/generations",
     status_code=status.HTTP_201_CREATED,
     summary="Generate copy variants (201 when done; 202 and a queued job with async=true)",
-    responses={202: {"model": GenerationOut}, 402: {}, 429: {}, 502: {}, 503: {}},
+    responses={
+        201: {"headers": idempotency.REPLAYED_DOC},
+        202: {"model": GenerationOut, "headers": idempotency.REPLAYED_DOC},
+        402: {},
+        409: {"description": f"The first request with this {idempotency.HEADER} is still running"},
+        429: {},
+        502: {},
+        503: {},
+    },
 )
 async def create_generation(
-    body: GenerationRequest, caller: Member, ai: Ctx, response: Response
+    body: GenerationRequest,
+    caller: Member,
+    ai: Ctx,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> GenerationOut:
     assert caller.org_id is not None  # require_role refuses callers without an org
     brief = body.brief()
     ensure_variant_count(brief, ai)
     generations = Generations(ai)
+    key = IdempotentRequest.of(idempotency_key, body)
     if body.run_async:
-        _, (generation_id,) = await generations.enqueue(caller, [brief], batch=False)
-        response.status_code = status.HTTP_202_ACCEPTED
+        answer = await generations.enqueue_one(caller, brief, key)
     else:
-        generation_id = await generations.generate_now(caller, brief)
-    response.headers["Location"] = f"/api/ai-copy/generations/{generation_id}"
-    return await _one(ai, caller.org_id, generation_id)
+        answer = await generations.generate_now(caller, brief, key)
+    if answer.failure is not None:  # a replay of a failed synchronous request: its problem again
+        problem = answer.failure.problem(answer.generation_id)
+        problem.headers = {**(problem.headers or {}), idempotency.REPLAYED_HEADER: "true"}
+        raise problem
+    if answer.replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    response.status_code = answer.status_code
+    response.headers["Location"] = f"/api/ai-copy/generations/{answer.generation_id}"
+    return await _one(ai, caller.org_id, answer.generation_id)
 
 
 @router.post(
@@ -73,8 +106,7 @@ async def create_bulk(body: BulkRequest, caller: Member, ai: Ctx, response: Resp
         )  # fmt: skip
     for i, brief in enumerate(body.items):
         ensure_variant_count(brief, ai, ("items", i))
-    batch_id, _ = await Generations(ai).enqueue(caller, body.items, batch=True)
-    assert batch_id is not None
+    batch_id = await Generations(ai).enqueue_batch(caller, body.items)
     response.headers["Location"] = f"/api/ai-copy/batches/{batch_id}"
     async with ai.sessions() as session:
         return batch_out(

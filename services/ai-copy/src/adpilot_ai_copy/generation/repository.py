@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot_ai_copy.models import CopyVariant, Generation
+from adpilot_ai_copy.models import CopyVariant, Generation, IdempotencyKey
 from adpilot_common.jobs import JobStatus
 
 
@@ -107,3 +108,89 @@ async def variants_of(
     for row in rows:
         out[row.generation_id].append(row)
     return out
+
+
+# ------------------------------------------------------------------------------------------- idempotency keys
+
+
+def _key_of(org_id: uuid.UUID, user_id: uuid.UUID, key: str) -> Any:
+    return and_(IdempotencyKey.org_id == org_id, IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+
+
+async def insert_key(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    key: str,
+    request_hash: str,
+    generation_id: uuid.UUID,
+    *,
+    retention: timedelta,
+    in_flight_stale: timedelta,
+) -> bool:
+    """Claim ``key`` for a new request (True), or False when it is taken: a concurrent claim waits here for
+    the other transaction and then sees its row. The user's expired keys (and ones whose request died in
+    flight) go first, so an old key starts afresh."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.org_id == org_id,
+            IdempotencyKey.user_id == user_id,
+            or_(
+                IdempotencyKey.created_at < func.now() - retention,
+                and_(
+                    IdempotencyKey.status_code.is_(None),
+                    IdempotencyKey.created_at < func.now() - in_flight_stale,
+                ),
+            ),
+        )
+    )
+    claimed = await session.scalar(
+        insert(IdempotencyKey)
+        .values(
+            org_id=org_id, user_id=user_id, key=key, request_hash=request_hash, generation_id=generation_id
+        )
+        .on_conflict_do_nothing(
+            index_elements=[IdempotencyKey.org_id, IdempotencyKey.user_id, IdempotencyKey.key]
+        )
+        .returning(IdempotencyKey.key)
+    )
+    return claimed is not None
+
+
+async def get_key(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, key: str
+) -> IdempotencyKey | None:
+    row: IdempotencyKey | None = await session.scalar(
+        select(IdempotencyKey).where(_key_of(org_id, user_id, key))
+    )
+    return row
+
+
+async def settle_key(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    key: str,
+    generation_id: uuid.UUID,
+    status_code: int,
+    failure: dict[str, Any] | None = None,
+) -> None:
+    """Record the answer of the key's request (only while the key is still this generation's)."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(_key_of(org_id, user_id, key), IdempotencyKey.generation_id == generation_id)
+        .values(status_code=status_code, failure=failure)
+    )
+
+
+async def release_key(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, key: str, generation_id: uuid.UUID
+) -> None:
+    """Free a key whose request ended without a generation (refused, or broke): a retry runs afresh."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            _key_of(org_id, user_id, key),
+            IdempotencyKey.generation_id == generation_id,
+            IdempotencyKey.status_code.is_(None),
+        )
+    )

@@ -2,12 +2,14 @@
 
 No transaction is held open while a provider answers (that can take seconds): reads happen before the
 call, and the outcome commits after it in one transaction with its usage rows and its event. A failed
-request still records the usage it consumed, with its ``copy.v1.failed`` event."""
+request still records the usage it consumed, with its ``copy.v1.failed`` event. A request with an
+``Idempotency-Key`` claims it in its first transaction and records its answer with its outcome (see
+:mod:`~adpilot_ai_copy.generation.idempotency`)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -18,10 +20,11 @@ from adpilot_ai_copy.brief import CopyBrief
 from adpilot_ai_copy.budget.repository import record_usage
 from adpilot_ai_copy.budget.service import BudgetExhausted, count_request, ensure_budget
 from adpilot_ai_copy.context import AiCopy
-from adpilot_ai_copy.generation import events
+from adpilot_ai_copy.generation import events, idempotency
 from adpilot_ai_copy.generation import repository as repo
 from adpilot_ai_copy.generation.engine import InvalidOutput, Ledger
 from adpilot_ai_copy.generation.events import GenerationRef
+from adpilot_ai_copy.generation.idempotency import IdempotentRequest
 from adpilot_ai_copy.models import Generation
 from adpilot_ai_copy.providers.base import ProviderUnavailable
 from adpilot_ai_copy.rules.platforms import copy_fields
@@ -105,6 +108,17 @@ def ensure_variant_count(brief: CopyBrief, ai: AiCopy, where: tuple[str | int, .
         )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """How ``POST /generations`` answers: the generation and its status code; ``replayed`` when an earlier
+    request with the same idempotency key gave this answer (``failure``: it failed, answer its problem)."""
+
+    generation_id: uuid.UUID
+    status_code: int
+    replayed: bool = False
+    failure: Failure | None = None
+
+
 class GenerationFailed(Exception):
     """A request ended without copy; ``ledger`` holds what it consumed on the way."""
 
@@ -120,47 +134,123 @@ class Generations:
 
     # ------------------------------------------------------------------------------------------- requests
 
-    async def generate_now(self, caller: AccessClaims, brief: CopyBrief) -> uuid.UUID:
+    async def generate_now(
+        self, caller: AccessClaims, brief: CopyBrief, key: IdempotentRequest | None = None
+    ) -> Answer:
         """Run a request in the caller's HTTP request; raises a problem when it fails (the failure is stored)."""
         ref = _ref(caller, brief.platforms)
         async with self.ai.sessions() as session, session.begin():
-            await count_request(session, caller.user_id, self.ai.settings)
+            replay = await self._admit(session, caller, key, ref.id)
+        if replay is not None:
+            return replay
         try:
             outcome = await self._produce(ref, brief)
         except GenerationFailed as exc:
             failure = exc.failure
+            problem = failure.problem(ref.id)
             async with self.ai.sessions() as session, session.begin():
                 session.add(_row(ref, brief, is_async=False, status=JobStatus.FAILED, error=failure.message,
                                  failure_reason=failure.reason, finished_at=func.now()))  # fmt: skip
                 await session.flush()
                 await _record_failure(session, ref, failure, exc.ledger)
-            raise failure.problem(ref.id) from None
-        async with self.ai.sessions() as session, session.begin():
-            session.add(_row(ref, brief, is_async=False, status=JobStatus.SUCCEEDED, finished_at=func.now(),
-                             started_at=func.now(), **outcome.values()))  # fmt: skip
-            await session.flush()
-            await _store(session, ref, outcome)
-        return ref.id
+                await _settle(session, ref, key, problem.status, failure)
+            raise problem from None
+        except BaseException:
+            # Refused before a generation existed (budget) or broke: the key must not stay taken.
+            await self._release(ref, key)
+            raise
+        try:
+            async with self.ai.sessions() as session, session.begin():
+                session.add(_row(ref, brief, is_async=False, status=JobStatus.SUCCEEDED, finished_at=func.now(),
+                                 started_at=func.now(), **outcome.values()))  # fmt: skip
+                await session.flush()
+                await _store(session, ref, outcome)
+                await _settle(session, ref, key, 201)
+        except BaseException:
+            await self._release(ref, key)
+            raise
+        return Answer(ref.id, 201)
 
-    async def enqueue(
-        self, caller: AccessClaims, briefs: list[CopyBrief], *, batch: bool
-    ) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
-        """Queue requests as leased jobs (one HTTP request counts once against the rate limit); returns the
-        batch id (with ``batch``) and the generation ids."""
-        batch_id = uuid.uuid4() if batch else None
+    async def enqueue_one(
+        self, caller: AccessClaims, brief: CopyBrief, key: IdempotentRequest | None = None
+    ) -> Answer:
+        """Queue one request as a leased job (202)."""
+        queued = await self._enqueue(caller, [brief], None, key)
+        return queued if isinstance(queued, Answer) else Answer(queued[0], 202)
+
+    async def enqueue_batch(self, caller: AccessClaims, briefs: list[CopyBrief]) -> uuid.UUID:
+        """Queue requests as one batch of leased jobs; returns the batch id."""
+        batch_id = uuid.uuid4()
+        await self._enqueue(caller, briefs, batch_id, None)
+        return batch_id
+
+    async def _enqueue(
+        self,
+        caller: AccessClaims,
+        briefs: list[CopyBrief],
+        batch_id: uuid.UUID | None,
+        key: IdempotentRequest | None,
+    ) -> list[uuid.UUID] | Answer:
+        """Queue requests as leased jobs (one HTTP request counts once against the rate limit), in the
+        transaction that claims the idempotency key: a concurrent request with the key waits for it and then
+        answers these generations."""
+        assert caller.org_id is not None
+        refs = [_ref(caller, brief.platforms, batch_id) for brief in briefs]
+        refused: BudgetExhausted | None = None
         async with self.ai.sessions() as session, session.begin():
-            await count_request(session, caller.user_id, self.ai.settings)
-        async with self.ai.sessions() as session, session.begin():
-            assert caller.org_id is not None
-            await ensure_budget(session, caller.org_id, self.ai.settings)  # refuse now rather than later
-            refs = [_ref(caller, brief.platforms, batch_id) for brief in briefs]
-            session.add_all(
-                _row(ref, brief, is_async=True, status=JobStatus.QUEUED)
-                for ref, brief in zip(refs, briefs, strict=True)
-            )
-            await session.flush()
-            await wake_runners(session, Generation.__tablename__)
-        return batch_id, [ref.id for ref in refs]
+            replay = await self._admit(session, caller, key, refs[0].id)
+            if replay is not None:
+                return replay
+            try:
+                await ensure_budget(session, caller.org_id, self.ai.settings)  # refuse now rather than later
+            except BudgetExhausted as exc:
+                refused = exc  # the request still counts against the rate limit; the key is free again
+                if key is not None:
+                    await repo.release_key(session, caller.org_id, caller.user_id, key.key, refs[0].id)
+            else:
+                session.add_all(
+                    _row(ref, brief, is_async=True, status=JobStatus.QUEUED)
+                    for ref, brief in zip(refs, briefs, strict=True)
+                )
+                await session.flush()
+                await _settle(session, refs[0], key, 202)
+                await wake_runners(session, Generation.__tablename__)
+        if refused is not None:
+            raise refused
+        return [ref.id for ref in refs]
+
+    async def _admit(
+        self,
+        session: AsyncSession,
+        caller: AccessClaims,
+        key: IdempotentRequest | None,
+        generation_id: uuid.UUID,
+    ) -> Answer | None:
+        """Claim the request's idempotency key and count the request against the caller's rate limit; a
+        request whose key was used before answers what that one did (None: go ahead) and is not counted."""
+        assert caller.org_id is not None
+        for _ in range(3):  # a key freed between our claim and our read: claim again
+            if key is None or await repo.insert_key(
+                session, caller.org_id, caller.user_id, key.key, key.request_hash, generation_id,
+                retention=idempotency.RETENTION, in_flight_stale=idempotency.IN_FLIGHT_STALE,
+            ):  # fmt: skip
+                await count_request(session, caller.user_id, self.ai.settings)
+                return None
+            used = await repo.get_key(session, caller.org_id, caller.user_id, key.key)
+            if used is None:
+                continue
+            if used.request_hash != key.request_hash:
+                raise idempotency.reused()
+            if used.status_code is None:
+                raise idempotency.in_flight()
+            failure = Failure(**used.failure) if used.failure is not None else None
+            return Answer(used.generation_id, used.status_code, replayed=True, failure=failure)
+        raise idempotency.in_flight()
+
+    async def _release(self, ref: GenerationRef, key: IdempotentRequest | None) -> None:
+        if key is not None:
+            async with self.ai.sessions() as session, session.begin():
+                await repo.release_key(session, ref.org_id, ref.user_id, key.key, ref.id)
 
     # --------------------------------------------------------------------------------------------- jobs
 
@@ -272,6 +362,21 @@ def _row(
         status=status.value,
         **values,
     )
+
+
+async def _settle(
+    session: AsyncSession,
+    ref: GenerationRef,
+    key: IdempotentRequest | None,
+    status_code: int,
+    failure: Failure | None = None,
+) -> None:
+    """Record the answer of a keyed request with its outcome (a retry with the key replays it)."""
+    if key is not None:
+        await repo.settle_key(
+            session, ref.org_id, ref.user_id, key.key, ref.id, status_code,
+            asdict(failure) if failure is not None else None,
+        )  # fmt: skip
 
 
 async def _store(session: AsyncSession, ref: GenerationRef, outcome: Outcome) -> None:
