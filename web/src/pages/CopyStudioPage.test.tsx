@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Generation, Variant } from '../api/aiCopy';
@@ -499,6 +499,29 @@ describe('CopyStudioPage', () => {
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
     expect(keys[2]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends one request when the brief is submitted twice at once', async () => {
+    const user = userEvent.setup();
+    let answer: (response: Response) => void = () => undefined;
+    const { callsTo } = mockApi(
+      routes({
+        [`POST ${AI}/generations`]: () => new Promise<Response>((resolve) => (answer = resolve)),
+        [`GET ${AI}/generations/g1`]: () => jsonResponse(generation()),
+      }),
+    );
+    signIn({ role: 'member' });
+    renderApp('/copy');
+
+    await fillBrief(user);
+    const form = screen.getByRole('form', { name: 'Copy brief' });
+    fireEvent.submit(form); // both before React renders the button disabled
+    fireEvent.submit(form);
+    await waitFor(() => expect(callsTo('POST', `${AI}/generations`)).toHaveLength(1));
+    answer(jsonResponse(generation(), { status: 201 }));
+    await waitFor(() => expect(screen.getAllByTestId('variant-card')).toHaveLength(2));
+    expect(callsTo('POST', `${AI}/generations`)).toHaveLength(1);
+    expect(screen.queryByText(/Could not generate copy/)).toBeNull();
   });
 
   it('shows budget, rate limit and provider problems when generating', async () => {

@@ -126,11 +126,16 @@ export function BriefForm({ onGenerated }: { onGenerated: (generation: Generatio
       applyServerErrors(error, setError, FIELDS);
     },
   });
+  // Set at once, not at the next render: a second submit in the same moment (a double click, Enter twice)
+  // is not a new request, nor a retry the service would answer with 409.
+  const running = useRef(false);
   const submit = (values: BriefValues) => {
+    if (running.current) return;
+    running.current = true;
     const request = toGenerationRequest(values);
     const body = JSON.stringify(request);
     if (retryable.current?.body !== body) retryable.current = { body, key: crypto.randomUUID() };
-    mutation.mutate({ request, key: retryable.current.key });
+    mutation.mutate({ request, key: retryable.current.key }, { onSettled: () => (running.current = false) });
   };
   const platformError = errors.platforms?.message ?? errors.platforms?.root?.message;
 
