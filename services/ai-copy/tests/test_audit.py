@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from adpilot_common.testing.audit import actions, staged_audit
@@ -112,3 +113,18 @@ async def test_brand_voice_and_budget_changes_are_audited(ai_copy: ServiceFactor
     assert check_entry(svc, entries[3], "ai_budget.updated", "ai_budget", org) == {
         "monthly_budget_usd": {"old": "25", "new": None}
     }
+
+
+async def test_changing_the_budget_answers_the_new_amount(ai_copy: ServiceFactory) -> None:
+    """The audit's read of the old amount must not leave a stale copy for the answer to show."""
+    async with ai_copy() as svc, svc.client() as http:
+        admin = svc.headers("admin")
+        answers = []
+        for amount in ("25", "50", None):
+            put = await http.put("/api/ai-copy/budget", json={"monthly_budget_usd": amount}, headers=admin)
+            assert put.status_code == 200, put.text
+            got = await http.get("/api/ai-copy/budget", headers=admin)
+            assert put.json() == got.json()
+            answers.append((put.json()["monthly_budget_usd"], put.json()["source"]))
+    assert [source for _, source in answers] == ["org", "org", "default"]
+    assert Decimal(answers[0][0]) == 25 and Decimal(answers[1][0]) == 50

@@ -49,6 +49,9 @@ async def set_org_budget(
             set_={"monthly_budget_usd": amount, "updated_by": user_id, "updated_at": func.now()},
         )
     )
+    # The upsert bypasses the session's identity map: a budget read before it (the caller's old value) would
+    # otherwise be what every later read in this session answers (brand voice's save refreshes its row too).
+    await session.get(OrgBudget, org_id, populate_existing=True)
 
 
 async def record_usage(
