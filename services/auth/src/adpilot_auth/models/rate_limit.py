@@ -7,7 +7,7 @@ from adpilot_auth.models import Base
 
 
 class RateLimitCounter(Base):
-    """Fixed-window hit counters shared by every replica (sign-in and SSO per IP)."""
+    """Fixed-window hit counters shared by every replica (SSO starts and callbacks per IP)."""
 
     __tablename__ = "rate_limit_counters"
 
@@ -17,7 +17,8 @@ class RateLimitCounter(Base):
 
 
 class RateLimitAttempt(Base):
-    """Moving-window attempts shared by every replica (MFA codes per user): one row per attempt that counts."""
+    """Moving-window attempts shared by every replica (failed sign-ins per IP, MFA codes per user): one row per
+    attempt that counts."""
 
     __tablename__ = "rate_limit_attempts"
     __table_args__ = (Index("ix_rate_limit_attempts_key_at", "key", "at"),)

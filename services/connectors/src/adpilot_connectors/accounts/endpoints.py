@@ -102,9 +102,8 @@ async def list_campaigns(
     assert caller.org_id is not None
     f = CampaignFilter(account_id=account_id, platform=platform, status=status, q=q)
     async with ctx.sessions() as session, session.begin():
-        if (
-            account_id is not None
-        ):  # another org's or an unknown account: 404, as on every account-scoped path
+        # Another org's or an unknown account: 404, as on every account-scoped path.
+        if account_id is not None:
             await account_in_org(session, caller.org_id, account_id)
         rows, total = await queries.campaign_page(session, caller.org_id, f, sort, limit, offset)
     return CampaignPage(items=[_campaign_out(c, a) for c, a in rows], total=total, limit=limit, offset=offset)
