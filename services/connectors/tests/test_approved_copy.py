@@ -5,7 +5,6 @@ nats-server, PostgreSQL and the write-job runner)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from adpilot_common.events.contracts.copy import CopyApproved
 from adpilot_common.messaging.outbox import build_event
 from adpilot_common.testing.jetstream import consumer_caught_up
+from adpilot_common.testing.outbox import staged_events
 from adpilot_common.testing.waiting import eventually
 from adpilot_connectors.config import Settings
 from adpilot_connectors.platforms.base import ErrorKind
@@ -240,10 +240,8 @@ async def test_copy_waiting_to_be_published_is_reported_failed_when_its_connecti
         )
         assert unlinked.status_code == 204
         assert await app.scalar("SELECT count(*) FROM write_jobs") == 0
-        rows = await app.rows(
-            "SELECT payload FROM outbox_messages WHERE subject = 'connector.v1.copy_publish_failed'"
-        )
-        assert [json.loads(bytes(r["payload"]))["data"] for r in rows] == [
+        failed = await staged_events(app.engine, "connector.v1.copy_publish_failed")
+        assert [e["data"] for e in failed] == [
             {
                 "copy_id": str(waiting.copy_id),
                 "approval_id": str(approval_ids[waiting.copy_id]),

@@ -4,12 +4,12 @@ bad input and tenancy. The OAuth round trips are in test_linking_oauth.py."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from adpilot_common.testing.audit import staged_audit
 from adpilot_connectors.config import Settings
 from adpilot_connectors.credentials import unseal
 from adpilot_connectors.platforms.google_ads import API_VERSION as GOOGLE_API_VERSION
@@ -19,13 +19,6 @@ from .conftest import ConnectorsApp
 
 BASE = "/api/connectors"
 PROBLEM_JSON = "application/problem+json"
-
-
-async def outbox_events(app: ConnectorsApp, subject: str) -> list[dict[str, object]]:
-    rows = await app.rows(
-        "SELECT payload FROM outbox_messages WHERE subject = :subject ORDER BY created_at", subject=subject
-    )
-    return [json.loads(bytes(r["payload"])) for r in rows]
 
 
 async def test_platforms_say_what_can_be_linked_and_how(connectors_app: ConnectorsApp) -> None:
@@ -83,11 +76,11 @@ async def test_sandbox_link_discovers_its_accounts_once_per_org(connectors_app: 
     assert [c["id"] for c in listed.json()] == [body["id"]]
     assert listed.json()[0]["accounts"] == connectors_app.settings.sandbox.accounts
 
-    (audit,) = await outbox_events(connectors_app, "audit.v1.requested")
+    (audit,) = await staged_audit(connectors_app.engine)
     assert audit["org_id"] == str(member.org_id)
-    assert audit["data"]["action"] == "connector.linked"  # type: ignore[index]
-    assert audit["data"]["actor_user_id"] == str(member.user_id)  # type: ignore[index]
-    assert audit["data"]["resource_id"] == body["id"]  # type: ignore[index]
+    assert audit["data"]["action"] == "connector.linked"
+    assert audit["data"]["actor_user_id"] == str(member.user_id)
+    assert audit["data"]["resource_id"] == body["id"]
 
 
 async def test_concurrent_sandbox_links_create_one_connection(connectors_app: ConnectorsApp) -> None:
@@ -199,9 +192,9 @@ async def test_unlinking_removes_the_accounts_and_is_audited(connectors_app: Con
     assert response.status_code == 204
     assert await connectors_app.scalar("SELECT count(*) FROM platform_connections") == 0
     assert await connectors_app.scalar("SELECT count(*) FROM ad_accounts") == 0
-    audits = await outbox_events(connectors_app, "audit.v1.requested")
-    assert [a["data"]["action"] for a in audits] == ["connector.linked", "connector.unlinked"]  # type: ignore[index]
-    assert audits[1]["data"]["changes"] == {  # type: ignore[index]
+    audits = await staged_audit(connectors_app.engine)
+    assert [a["data"]["action"] for a in audits] == ["connector.linked", "connector.unlinked"]
+    assert audits[1]["data"]["changes"] == {
         "platform": "sandbox",
         "label": linked["label"],
         "accounts": connectors_app.settings.sandbox.accounts,
