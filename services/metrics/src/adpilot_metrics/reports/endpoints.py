@@ -18,10 +18,10 @@ from adpilot_common.jobs import JobStatus, wake_runners
 from adpilot_common.problems import Problem
 from adpilot_common.security.dependencies import Admin, Member, Viewer, org_of
 from adpilot_common.security.tokens import AccessClaims
-from adpilot_metrics.access import in_org
+from adpilot_metrics.access import account_currency, in_org
 from adpilot_metrics.config import Settings
 from adpilot_metrics.models import Report, ReportFile, ReportSchedule
-from adpilot_metrics.queries.service import Selection, check_scope, validate_range
+from adpilot_metrics.queries.service import validate_range
 from adpilot_metrics.reports.render.file_names import content_disposition
 from adpilot_metrics.reports.runner import FAILED_MESSAGE, download_path
 from adpilot_metrics.reports.schemas import (
@@ -76,8 +76,7 @@ def _schedule_audit(schedule: ReportSchedule) -> dict[str, Any]:
 async def _check_filters(session: AsyncSession, caller: AccessClaims, filters: ReportFilters) -> None:
     """An account the org has never seen is a mistake worth a 404, not an empty report."""
     if filters.account_id is not None:
-        today = datetime.now(UTC).date()
-        await check_scope(session, Selection(org_of(caller), today, today, account_id=filters.account_id))
+        await account_currency(session, org_of(caller), filters.account_id)
 
 
 @router.post(

@@ -31,6 +31,7 @@ def render_csv(content: ReportContent) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180
     writer.writerow(HEADER)
     for row in content.breakdown:
+        account = content.account(row.account_id)
         writer.writerow(
             (
                 row.start.isoformat(),
@@ -39,8 +40,8 @@ def render_csv(content: ReportContent) -> bytes:
                 csv_text(row.currency),
                 csv_text(row.platform),
                 str(row.account_id),
-                csv_text(content.account(row.account_id).platform_id),
-                csv_text(content.account(row.account_id).name),
+                csv_text(account.platform_id),
+                csv_text(account.name),
                 csv_text(row.campaign_id),
                 csv_text(row.campaign_name),
                 *(plain(c.read(row.measures), c.kind, row.currency) for c in MEASURE_COLUMNS),

@@ -59,6 +59,7 @@ def file_name(title: str, date_from: date, date_to: date, extension: str, *, asc
 def content_disposition(report: Report) -> str:
     """The download's ``attachment`` with both names (RFC 6266): the stored ASCII one, and the UTF-8 one as
     ``filename*`` (RFC 5987), which browsers prefer when they know it."""
-    plain = report.file_name or file_name(report.title, report.date_from, report.date_to, report.format)
+    plain = report.file_name  # set with the success that makes a report downloadable
+    assert plain is not None
     utf8 = file_name(report.title, report.date_from, report.date_to, report.format, ascii_only=False)
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(utf8, safe='')}"

@@ -9,6 +9,7 @@ formula."""
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,9 +22,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from adpilot_metrics.reports.content import ReportContent
 from adpilot_metrics.reports.render.columns import MEASURE_COLUMNS, Kind, digits, rounded
 
-PLATFORM_ACCOUNT = "Platform account id"
-ACCOUNT_NAME = "Account"
-ADPILOT_ACCOUNT = "AdPilot account id"
+ACCOUNT_HEADERS = ("Account", "Platform account id", "AdPilot account id")
 
 
 def number_format(kind: Kind, currency: str) -> str:
@@ -124,9 +123,7 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "Rank",
             "Currency",
             "Platform",
-            ACCOUNT_NAME,
-            PLATFORM_ACCOUNT,
-            ADPILOT_ACCOUNT,
+            *ACCOUNT_HEADERS,
             "Campaign id",
             "Campaign",
             "Status",
@@ -142,9 +139,7 @@ def _campaigns(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                     c.rank,
                     group.currency,
                     c.platform,
-                    content.account(c.account_id).name,
-                    content.account(c.account_id).platform_id or None,
-                    str(c.account_id),
+                    *_account_cells(content, c.account_id),
                     c.campaign_id,
                     c.name,
                     c.status,
@@ -162,9 +157,7 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
             "End",
             "Currency",
             "Platform",
-            ACCOUNT_NAME,
-            PLATFORM_ACCOUNT,
-            ADPILOT_ACCOUNT,
+            *ACCOUNT_HEADERS,
             "Campaign id",
             "Campaign",
             *(c.header for c in MEASURE_COLUMNS),
@@ -179,15 +172,19 @@ def _breakdown(sheet: WriteOnlyWorksheet, content: ReportContent) -> None:
                 r.end,
                 r.currency,
                 r.platform,
-                content.account(r.account_id).name,
-                content.account(r.account_id).platform_id or None,
-                str(r.account_id),
+                *_account_cells(content, r.account_id),
                 r.campaign_id,
                 r.campaign_name,
                 *(_number(sheet, c.read(r.measures), c.kind, r.currency) for c in MEASURE_COLUMNS),
                 r.provisional,
             ],
         )
+
+
+def _account_cells(content: ReportContent, account_id: uuid.UUID) -> list[str | None]:
+    """Under :data:`ACCOUNT_HEADERS`: the account's name and platform id (when campaign events told them), ours."""
+    account = content.account(account_id)
+    return [account.name, account.platform_id or None, str(account_id)]
 
 
 def _row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
