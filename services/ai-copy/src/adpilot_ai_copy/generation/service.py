@@ -175,8 +175,7 @@ class Generations:
         self, caller: AccessClaims, brief: CopyBrief, key: IdempotentRequest | None = None
     ) -> Answer:
         """Queue one request as a leased job (202)."""
-        queued = await self._enqueue(caller, [brief], None, key)
-        return queued if isinstance(queued, Answer) else Answer(queued[0], 202)
+        return await self._enqueue(caller, [brief], None, key)
 
     async def enqueue_batch(self, caller: AccessClaims, briefs: list[CopyBrief]) -> uuid.UUID:
         """Queue requests as one batch of leased jobs; returns the batch id."""
@@ -190,10 +189,10 @@ class Generations:
         briefs: list[CopyBrief],
         batch_id: uuid.UUID | None,
         key: IdempotentRequest | None,
-    ) -> list[uuid.UUID] | Answer:
+    ) -> Answer:
         """Queue requests as leased jobs (one HTTP request counts once against the rate limit), in the
         transaction that claims the idempotency key: a concurrent request with the key waits for it and then
-        answers these generations."""
+        answers these generations. The answer names the first one (a single request's)."""
         assert caller.org_id is not None
         refs = [_ref(caller, brief.platforms, batch_id) for brief in briefs]
         refused: BudgetExhausted | None = None
@@ -217,7 +216,7 @@ class Generations:
                 await wake_runners(session, Generation.__tablename__)
         if refused is not None:
             raise refused
-        return [ref.id for ref in refs]
+        return Answer(refs[0].id, 202)
 
     async def _admit(
         self,

@@ -37,13 +37,15 @@ def _invalid(errors: list[str]) -> Problem:
 
 
 async def _draft(
-    session: AsyncSession, caller: AccessClaims, variant_id: uuid.UUID
+    session: AsyncSession, caller: AccessClaims, variant_id: uuid.UUID, *, reapprovable: bool = False
 ) -> tuple[CopyVariant, Generation]:
+    """The variant, locked; 409 once approved (``reapprovable``: unless publishing the approval failed)."""
     assert caller.org_id is not None  # require_role refuses callers without an org
     found = await repository.get(session, caller.org_id, variant_id, for_update=True)
     if found is None:
         raise Problem(404, detail="No such copy variant.")
-    if found[0].status == APPROVED:
+    variant = found[0]
+    if variant.status == APPROVED and not (reapprovable and variant.publish_state == publishing.FAILED):
         raise Problem(409, detail="This variant is approved already; approved copy cannot change.")
     return found
 
@@ -143,14 +145,8 @@ async def approve(
     ad group, final URL: what connectors need to create the ad) the variant's publishing is ``queued`` until
     connectors report how it ended. Approved copy whose publishing failed may be approved again with a corrected
     target; its copy stays frozen, and only the outcome of the latest approval counts (the event id)."""
-    assert caller.org_id is not None  # require_role refuses callers without an org
-    found = await repository.get(session, caller.org_id, variant_id, for_update=True)
-    if found is None:
-        raise Problem(404, detail="No such copy variant.")
-    variant, generation = found
-    retarget = variant.status == APPROVED
-    if retarget and variant.publish_state != publishing.FAILED:
-        raise Problem(409, detail="This variant is approved already; approved copy cannot change.")
+    variant, generation = await _draft(session, caller, variant_id, reapprovable=True)
+    retarget = variant.status == APPROVED  # publishing its earlier approval failed
     final_url = body.final_url or generation.request.get("final_url")
     target = body.account_id is not None and body.ad_group_id is not None and final_url is not None
     if retarget and not target:
