@@ -68,10 +68,6 @@ class WhatsAppSettings(BaseModel):
     template_prefix: str = "adpilot_"
     timeout_s: float = Field(default=10.0, gt=0)
 
-    @property
-    def configured(self) -> bool:
-        return self.access_token is not None and bool(self.phone_number_id)
-
 
 class SignalSettings(BaseModel):
     """A signal-cli-rest-api instance (https://github.com/bbernhard/signal-cli-rest-api) and its number."""
@@ -79,10 +75,6 @@ class SignalSettings(BaseModel):
     base_url: str | None = None
     number: str | None = None
     timeout_s: float = Field(default=10.0, gt=0)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.base_url) and bool(self.number)
 
 
 class WebhookSettings(BaseModel):

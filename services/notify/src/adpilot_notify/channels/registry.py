@@ -36,12 +36,12 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     )
     whatsapp: Channel = (
         WhatsAppChannel(settings.whatsapp)
-        if settings.whatsapp.configured
+        if not missing_settings(settings, "whatsapp")
         else NotConfigured("whatsapp", "NOTIFY_WHATSAPP__ACCESS_TOKEN, NOTIFY_WHATSAPP__PHONE_NUMBER_ID")
     )
     signal: Channel = (
         SignalChannel(settings.signal)
-        if settings.signal.configured
+        if not missing_settings(settings, "signal")
         else NotConfigured("signal", "NOTIFY_SIGNAL__BASE_URL, NOTIFY_SIGNAL__NUMBER")
     )
     webhook = WebhookChannel(settings.webhooks, allow_private=settings.private_targets_allowed)

@@ -128,15 +128,14 @@ async def add_destination(
     key = {"org_id": org_of(caller), "user_id": caller.user_id, "channel": body.channel, "address": address}
     # ON CONFLICT DO NOTHING: a concurrent add of the same address waits for the other transaction and then
     # inserts nothing, instead of failing on uq_destinations_address.
-    new_id = await session.scalar(
+    d = await session.scalar(
         insert(Destination)
         .values(id=uuid.uuid4(), code_attempts=0, created_at=datetime.now(UTC), **key)
         .on_conflict_do_nothing(constraint="uq_destinations_address")
-        .returning(Destination.id)
+        .returning(Destination)
     )
-    if new_id is None:
+    if d is None:
         raise _already_added(await session.scalar(select(Destination.id).filter_by(**key)), address)
-    d = await session.get_one(Destination, new_id)
     await _send_code(session, settings, d)
     await _audit(session, audit, "destination.added", d)
     return _out(d)

@@ -13,7 +13,7 @@ from adpilot_notify.models import Preference, Subscription
 from adpilot_notify.preferences.schemas import PreferencesIn, PreferencesOut, QuietHours, SubscriptionIn
 
 router = APIRouter(prefix="/api/notify/preferences")
-AUDITED = {"time_zone", "quiet_hours", "digest", "locale", "subscriptions"}
+AUDITED = set(PreferencesIn.model_fields)  # every field a caller can set
 
 
 @router.get("")

@@ -140,9 +140,10 @@ async def update_webhook(
         else:
             endpoint.disabled_reason = "disabled by an administrator"
     await session.flush()
-    changes = changed(before, _audited(endpoint))
+    after = _audited(endpoint)
+    changes = changed(before, after)
     if endpoint.url != old_url:  # a new URL on the same host is a change too
-        changes["host"] = {"old": before["host"], "new": urlsplit(endpoint.url).hostname}
+        changes["host"] = {"old": before["host"], "new": after["host"]}
     if changes:
         await audit.record(session, "webhook.updated", "webhook", endpoint.id, changes)
     return WebhookOut.model_validate(endpoint)
